@@ -1,0 +1,5 @@
+import sys
+
+from tempose.cli import main
+
+sys.exit(main())

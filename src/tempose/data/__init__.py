@@ -1,0 +1,1 @@
+"""Data: the sequence store, dataset readers, pretraining/finetuning samples, windows and splits."""
