@@ -219,7 +219,8 @@ def pad_box(box: np.ndarray, fraction: float) -> np.ndarray:
     w = box[..., 2] - box[..., 0]
     h = box[..., 3] - box[..., 1]
     return np.stack(
-        [box[..., 0] - fraction * w, box[..., 1] - fraction * h, box[..., 2] + fraction * w, box[..., 3] + fraction * h],
+        [box[..., 0] - fraction * w, box[..., 1] - fraction * h,
+         box[..., 2] + fraction * w, box[..., 3] + fraction * h],
         axis=-1,
     )
 

@@ -7,7 +7,7 @@ keypoints a source cannot provide are reported by a boolean mask, so a loss can 
 Example:
     >>> src = get_keypoint_set("penn_action")
     >>> index, provided = mapping(src, CLIMBALONG)
-    >>> CLIMBALONG.names[int(index[1])], bool(provided[CLIMBALONG.index("left_ear")])
+    >>> src.names[int(index[CLIMBALONG.index("left_shoulder")])], bool(provided[CLIMBALONG.index("left_ear")])
     ('left_shoulder', False)
 """
 
