@@ -6,7 +6,8 @@ Layout::
     /videos/<video>/        attrs: keypoint_set, fps, source, image_size [W, H] (optional),
                                    plus free-form string/number attrs (action, split flag…)
         keypoints  (T, K, 2) float32  image pixels (x, y)                    [optional]
-        visible    (T, K)    bool     annotated/visible flag                 [with keypoints]
+        visible    (T, K)    bool     annotated flag (coordinates are valid)  [with keypoints]
+        occluded   (T, K)    bool     annotated but not visible in the image  [optional]
         boxes      (T, 4)    float32  person box x1, y1, x2, y2 image pixels [optional]
         heatmaps   (T, K, H, W) float16, chunked by frame: estimator output [optional]
         affine     (T, 2, 3) float32  heatmap pixels → image pixels         [with heatmaps]
@@ -33,7 +34,7 @@ from tempose.errors import InputError
 
 FORMAT = "tempose-store"
 VERSION = 1
-_ARRAYS = ("keypoints", "visible", "boxes", "heatmaps", "affine", "scores")
+_ARRAYS = ("keypoints", "visible", "boxes", "heatmaps", "affine", "scores", "occluded")
 
 
 @dataclass
@@ -52,6 +53,7 @@ class VideoRecord:
     affine: np.ndarray | None = None
     scores: np.ndarray | None = None
     attrs: dict[str, Any] = field(default_factory=dict)
+    occluded: np.ndarray | None = None
 
     @property
     def num_frames(self) -> int:
@@ -78,6 +80,10 @@ class VideoRecord:
             vis = np.asarray(self.visible).astype(bool)
             if not np.isfinite(kp[vis]).all():
                 fail("keypoints contain NaN or inf at visible positions")
+            if self.occluded is not None and np.asarray(self.occluded).shape != kp.shape[:2]:
+                fail("occluded must be (T, K) beside keypoints")
+        elif self.occluded is not None:
+            fail("occluded needs keypoints")
         if self.heatmaps is not None:
             shape = self.heatmaps.shape
             if len(shape) != 4 or shape[0] != t:
@@ -111,6 +117,8 @@ def _write_video(root: h5py.Group, video: VideoRecord) -> None:
     if video.keypoints is not None:
         g.create_dataset("keypoints", data=np.asarray(video.keypoints, dtype=np.float32))
         g.create_dataset("visible", data=np.asarray(video.visible, dtype=bool))
+        if video.occluded is not None:
+            g.create_dataset("occluded", data=np.asarray(video.occluded, dtype=bool))
     if video.boxes is not None:
         g.create_dataset("boxes", data=np.asarray(video.boxes, dtype=np.float32))
     if video.scores is not None:
@@ -205,6 +213,15 @@ class Store:
 
     def has(self, name: str, array: str) -> bool:
         return array in self._handle()["videos"][name]
+
+    def heatmaps(self, name: str) -> h5py.Dataset:
+        """One video's estimator heatmaps as a lazy, sliceable ``h5py.Dataset``."""
+        return self._handle()["videos"][name]["heatmaps"]
+
+    def array(self, name: str, key: str) -> np.ndarray | None:
+        """One array of one video (e.g. ``"visible"``), or ``None`` if the video lacks it."""
+        g = self._handle()["videos"][name]
+        return g[key][()] if key in g else None
 
     def read(self, name: str, lazy_heatmaps: bool = True) -> VideoRecord:
         """Load one video; heatmaps stay an ``h5py.Dataset`` (sliceable) unless ``lazy_heatmaps=False``."""
