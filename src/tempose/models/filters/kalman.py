@@ -8,6 +8,7 @@ from tempose.models import MODELS
 from tempose.models.filters._base import CoordinateFilter
 
 _F = np.array([[1.0, 1.0], [0.0, 1.0]])  # position += velocity each frame
+_UNBOUNDED = 1e6  # prior position variance, in units of the measurement variance
 
 
 class KalmanFilter(CoordinateFilter):
@@ -17,8 +18,8 @@ class KalmanFilter(CoordinateFilter):
     covariance q·[[¼, ½], [½, 1]], as filterpy's ``Q_discrete_white_noise``), ``measurement_noise``
     r the variance of a detection (px²). Larger r/q smooths more. Missing detections skip the update
     step, so gaps are bridged by the motion model. Each track starts at its first detection with
-    zero velocity (position variance r, velocity variance ``initial_velocity_var``), so a constant
-    track is returned exactly. Defaults (q=0.1, r=1) are a starting point for 56×56 heatmap pixels
+    zero velocity (velocity variance ``initial_velocity_var``), so a constant track is returned
+    exactly. Defaults (q=0.1, r=1) are a starting point for 56×56 heatmap pixels
     at 30 fps; tune them on validation data (peers.md §5).
     """
 
@@ -40,7 +41,10 @@ class KalmanFilter(CoordinateFilter):
         r = self.measurement_noise
         q = self.process_noise * np.array([[0.25, 0.5], [0.5, 1.0]])
         x = np.stack([z[first, np.arange(z.shape[1])], np.zeros(z.shape[1])], axis=-1)  # (N, 2)
-        p = np.broadcast_to(np.diag([r, self.initial_velocity_var]), (z.shape[1], 2, 2)).copy()
+        # Prior: the first detection itself (its update then adds no information twice: the position
+        # variance is effectively unbounded) and zero velocity with ``initial_velocity_var``.
+        prior = np.diag([_UNBOUNDED * r, self.initial_velocity_var])
+        p = np.broadcast_to(prior, (z.shape[1], 2, 2)).copy()
         xs_pred, ps_pred, xs, ps = [], [], [], []
         for step in range(t):
             if step:
