@@ -69,7 +69,7 @@ def raw_keypoints(video: EstimatedVideo, decoder: str = "argmax") -> np.ndarray:
     score = np.where(has_scores, video.keypoint_scores, peak)
     out = np.concatenate([img, score[..., None]], axis=-1)
     out[~ok, :2] = np.nan
-    out[~video.detected, 2] = 0.0
+    out[~video.detected, :, 2] = 0.0
     return out
 
 
