@@ -14,25 +14,30 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 
-_LOG_FORMAT = "tempose: %(levelname)s: %(message)s"
+_LOG_FORMAT = "tempose: warning: %(message)s"
 
 
-def _log_to_stderr() -> None:
-    """Show the readers' warnings (skipped/cut videos) as one line each on stderr."""
+@contextmanager
+def _warnings_to_stderr() -> Iterator[None]:
+    """Show the readers' warnings (skipped/cut videos) as one line each on stderr while a command runs."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter(_LOG_FORMAT))
     logger = logging.getLogger("tempose")
-    if not logger.handlers:
-        handler = logging.StreamHandler(sys.stderr)
-        handler.setFormatter(logging.Formatter(_LOG_FORMAT))
-        logger.addHandler(handler)
-        logger.setLevel(logging.INFO)
+    logger.addHandler(handler)
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
 
 
 def _write(records, args: argparse.Namespace) -> int:
     from tempose.data.store import Store, write_store
 
-    _log_to_stderr()
-    write_store(args.out, records, overwrite=args.overwrite)
+    with _warnings_to_stderr():
+        write_store(args.out, records, overwrite=args.overwrite)
     store = Store(args.out)
     frames = sum(store.num_frames(n) for n in store.names)
     print(f"wrote {args.out}: {len(store)} videos, {frames} frames")
@@ -63,8 +68,8 @@ def _climbalong(args: argparse.Namespace) -> int:
 def _download(args: argparse.Namespace) -> int:
     from tempose.data.download import download_brace
 
-    _log_to_stderr()
-    folders = download_brace(args.dir, mirror=args.mirror, progress=not args.quiet)
+    with _warnings_to_stderr():
+        folders = download_brace(args.dir, mirror=args.mirror, progress=not args.quiet)
     for name, folder in folders.items():
         print(f"{name}: {folder}")
     return 0
