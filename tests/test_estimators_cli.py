@@ -61,6 +61,11 @@ def test_estimate_writes_store_with_detected_and_resumes(tmp_path, capsys):
     assert Store(out).names == ["a", "b"] and not (tmp_path / "est.h5.parts").exists()
     assert main(["estimate", str(a), "--estimator", "blazepose-lite", "--out", str(out), "--quiet"]) == 2
     assert "holds estimator 'precomputed'" in capsys.readouterr().err
+    replay = tmp_path / "replay.json"  # the written store replays through its `detected` flags
+    assert main(["infer", str(b), "--model", "identity", "--estimator", "precomputed", "--heatmaps", str(out),
+                 "--out", str(replay), "--quiet"]) == 0  # fmt: skip
+    frames = json.loads(replay.read_text())["frames"]
+    assert [f["raw"] is None for f in frames] == list(np.arange(T) == MISSING)
 
 
 def test_estimate_interrupted_keeps_finished_videos(tmp_path, monkeypatch, capsys):

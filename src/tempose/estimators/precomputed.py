@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import h5py
 import numpy as np
 
 from tempose.data.store import Store, VideoRecord
@@ -58,9 +57,9 @@ class Precomputed(Estimator):
         self.heatmap_size = tuple(record.heatmaps.shape[-2:])
 
     def _detected_flags(self, name: str, record: VideoRecord) -> np.ndarray:
-        if self._store.has(name, "detected"):
-            with h5py.File(self._store.path, "r") as f:
-                return np.asarray(f["videos"][name]["detected"][()], dtype=bool)
+        detected = self._store.array(name, "detected")
+        if detected is not None:
+            return np.asarray(detected, dtype=bool)
         if record.scores is not None:
             return np.asarray(record.scores) > 0
         return np.ones(record.num_frames, dtype=bool)
