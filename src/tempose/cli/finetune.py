@@ -1,7 +1,39 @@
-"""`tempose finetune`: finetune a pretrained model on estimator heatmaps + annotations."""
+"""`tempose finetune`: finetune a pretrained refiner on estimator heatmaps with annotations."""
 
-from tempose.cli._stub import add_stub
+from __future__ import annotations
+
+import argparse
+
+from tempose.cli._training import add_training_flags, build_config, print_config
 
 
 def register(subparsers) -> None:
-    add_stub(subparsers, "finetune", "finetune a pretrained model on estimator heatmaps + annotations", "the training issue")
+    p = subparsers.add_parser(
+        "finetune",
+        help="finetune a pretrained refiner on estimator heatmaps + annotations (ClimbAlong format)",
+        description="Finetune from a pretrained run or checkpoint (thesis §7.2: lr 1e-4, kept epoch = best "
+        "validation PCK@0.05, epoch 0 included).",
+    )
+    p.add_argument("--checkpoint", help="pretrained run folder or .ckpt file")
+    p.add_argument("--data", metavar="STORE", help="store with estimator heatmaps and annotations")
+    p.add_argument("--experiment", help="1.3/2.3 finetune on half-rate windows; others full rate")
+    p.add_argument("--out", help="run folder to create")
+    p.add_argument("--resume", action="store_true", help="continue the interrupted run in --out")
+    add_training_flags(p)
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from tempose.errors import InputError
+    from tempose.training.run import train
+
+    extra = {"init_checkpoint": args.checkpoint, "data.stores": [args.data] if args.data else None,
+             "data.experiment": args.experiment}  # fmt: skip
+    config = build_config(args, "finetune", extra)
+    if args.print_config:
+        return print_config(config)
+    if not args.out:
+        raise InputError("--out RUN is required")
+    run_dir = train(config, args.out, resume=args.resume)
+    print(f"run written to {run_dir}")
+    return 0

@@ -1,7 +1,37 @@
-"""`tempose pretrain`: pretrain a temporal model on keypoint data with simulated estimator errors."""
+"""`tempose pretrain`: train a refiner on keypoint stores with simulated estimator errors."""
 
-from tempose.cli._stub import add_stub
+from __future__ import annotations
+
+import argparse
+
+from tempose.cli._training import add_training_flags, build_config, print_config
 
 
 def register(subparsers) -> None:
-    add_stub(subparsers, "pretrain", "pretrain a temporal model on keypoint data with simulated estimator errors", "the training issue")
+    p = subparsers.add_parser(
+        "pretrain",
+        help="pretrain a refiner on keypoint data with simulated estimator errors (thesis §3)",
+        description="Pretrain a refiner. Thesis defaults (spec §7); every field can come from --config YAML.",
+    )
+    p.add_argument("--model", help="registered model name (tempose list models), e.g. conv3d")
+    p.add_argument("--experiment", help="noise experiment 1.1, 1.2, 1.3, 2.1, 2.2 or 2.3 (default 1.1)")
+    p.add_argument("--data", nargs="+", metavar="STORE", help="one or more keypoint stores")
+    p.add_argument("--out", help="run folder to create")
+    p.add_argument("--resume", action="store_true", help="continue the interrupted run in --out")
+    add_training_flags(p)
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from tempose.errors import InputError
+    from tempose.training.run import train
+
+    config = build_config(args, "pretrain", {"model.name": args.model, "data.experiment": args.experiment,
+                                             "data.stores": args.data})  # fmt: skip
+    if args.print_config:
+        return print_config(config)
+    if not args.out:
+        raise InputError("--out RUN is required")
+    run_dir = train(config, args.out, resume=args.resume)
+    print(f"run written to {run_dir}")
+    return 0

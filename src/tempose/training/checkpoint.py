@@ -1,0 +1,63 @@
+"""Self-describing checkpoints: load a trained refiner from a run folder or a ``.ckpt`` file.
+
+A tempose checkpoint is a Lightning checkpoint whose ``"tempose"`` entry says how to rebuild the
+refiner (registry name and hyperparameters, keypoint set, heatmap size, window). Loading uses
+``torch.load(weights_only=True)``: no arbitrary objects are ever unpickled.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from tempose.errors import InputError
+from tempose.models import build_model
+
+META_KEY = "tempose"
+
+
+def resolve_checkpoint(path: str | Path) -> Path:
+    """A run folder means its ``best.ckpt``; a file is taken as is."""
+    path = Path(path)
+    if path.is_dir():
+        path = path / "best.ckpt"
+    if not path.is_file():
+        raise InputError("no such checkpoint (give a run folder with best.ckpt or a .ckpt file)", path)
+    return path
+
+
+def read_checkpoint(path: str | Path) -> dict[str, Any]:
+    path = resolve_checkpoint(path)
+    try:
+        ckpt = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as exc:  # corrupt file, pickled objects, wrong format
+        raise InputError(f"cannot load checkpoint safely ({type(exc).__name__}: {str(exc).splitlines()[0]})", path)
+    if not isinstance(ckpt, dict) or META_KEY not in ckpt or "state_dict" not in ckpt:
+        raise InputError("not a tempose checkpoint (no 'tempose' metadata)", path)
+    return ckpt
+
+
+def load_refiner(path: str | Path) -> tuple[torch.nn.Module, dict[str, Any]]:
+    """Rebuild a trained refiner; returns ``(model in eval mode, meta)``.
+
+    ``meta`` holds ``model_name``, ``model_params``, ``num_keypoints``, ``window``,
+    ``heatmap_size``, ``keypoint_set``, ``stage``, ``decoder`` and ``checkpoint`` (the file).
+    """
+    ckpt = read_checkpoint(path)
+    meta = dict(ckpt[META_KEY])
+    model = build_model(
+        meta["model_name"],
+        num_keypoints=meta["num_keypoints"],
+        window=meta["window"],
+        heatmap_size=tuple(meta["heatmap_size"]),
+        **meta.get("model_params", {}),
+    )
+    prefix = "model."
+    state = {k[len(prefix) :]: v for k, v in ckpt["state_dict"].items() if k.startswith(prefix)}
+    model.load_state_dict(state)
+    model.eval()
+    meta["checkpoint"] = str(resolve_checkpoint(path))
+    meta["heatmap_size"] = tuple(meta["heatmap_size"])
+    return model, meta
