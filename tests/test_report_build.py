@@ -90,6 +90,7 @@ def report(tmp_path_factory) -> tuple[Path, dict, list[Path]]:
         _write_run(root, "c3d_2.1", "pretrain", "conv3d", "2.1", _block((0.008, 0.216, 0.942), IDENT_2)),
         _write_run(root, "ft_c3d_1.1", "finetune", "conv3d", "1.1", _block((0.497, 0.957, 0.992), IDENT_FT),
                    holdout=_block((0.584, 0.987, 0.996), IDENT_HO)),
+        _write_run(root, "ft_c3d_2.1", "finetune", "conv3d", "2.1", _block((0.465, 0.955, 0.992), IDENT_FT)),
         _write_run(root, "ft_dw_1.1", "finetune", "deciwatch", "1.1"),  # trained, not yet tested
         _write_run(root, "ft_s_1.1", "finetune", "biconvlstm_sum", "1.1", curves=False),  # crashed
     ]  # fmt: skip
@@ -117,11 +118,11 @@ def cell(data: dict, tid: str, label: str, column: str):
 
 def test_report_contains_every_table_and_figure(report):
     out, data, _ = report
-    expected = {"runs", "model_size_speed", "pretrain_test_pck_1", "pretrain_test_pck_2", "pretrain_test_mean_pck",
-                "finetune_test_pck_1", "finetune_test_mean_pck", "finetune_holdout_pck_1"}  # fmt: skip
-    expected |= {f"{s}_test_keypoints_pck{a}_{g}" for s, g in (("pretrain", 1), ("pretrain", 2), ("finetune", 1))
-                 for a in ALPHAS}  # fmt: skip
-    assert set(data["tables"]) == expected  # no held-out table for pretraining: no run has one
+    groups = (("pretrain", 1), ("pretrain", 2), ("finetune", 1), ("finetune", 2))
+    expected = {"runs", "model_size_speed", "finetune_holdout_pck_1"}
+    expected |= {f"{s}_test_pck_{g}" for s, g in groups} | {f"{s}_test_mean_pck" for s in ("pretrain", "finetune")}
+    expected |= {f"{s}_test_keypoints_pck{a}_{g}" for s, g in groups for a in ALPHAS}
+    assert set(data["tables"]) == expected  # held-out tables only where a run has a held-out block
     md, html = (out / "report.md").read_text(), (out / "report.html").read_text()
     assert set(md_tables(md)) == expected
     for tid in expected:
@@ -226,9 +227,10 @@ def test_size_speed_table(report):
     _, data, _ = report
     t = data["tables"]["model_size_speed"]
     rows = {r["label"]: r["values"] for r in t["rows"]}
-    params, mean_ms, std_ms, shape, timed = rows["3DConv"]
-    assert params == 78150 and mean_ms > 0 and std_ms >= 0 and shape == "5×25×16×16" and timed == "c3d_1.1"
-    assert rows["DeciWatch"][:3] == [None, None, None]  # no run of it has a best.ckpt
+    params, mean_ms, std_ms, median_ms, inputs, timed = rows["3DConv"]
+    assert params == 78150 and mean_ms > 0 and std_ms >= 0 and median_ms > 0 and timed == "c3d_1.1"
+    assert inputs == "5×25×16×16 heatmaps"
+    assert rows["DeciWatch"] == [None] * 6  # no run of it has a best.ckpt
     assert any("dw_1.1: best.ckpt unavailable" in n for n in t["notes"])
     assert t["notes"][0].startswith("Measured on ") and data["machine"] in t["notes"][0]
 
@@ -246,3 +248,22 @@ def test_out_folder_is_never_overwritten_silently(report, tmp_path, capsys):
     assert main(["report", str(runs[2]), "--out", str(fresh), "--overwrite", "--speed-repeats", "0"]) == 0
     assert "dw_1.1" in (fresh / "report.md").read_text() and "c3d_1.2" not in (fresh / "report.md").read_text()
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no temporary folders left
+
+
+def test_unreadable_files_become_notes_and_bad_folders_are_input_errors(tmp_path):
+    from tempose.errors import InputError
+    from tempose.report import load_run
+
+    run = _write_run(tmp_path, "broken", "finetune", "conv3d", "1.1")
+    (run / "test.json").write_text("{")
+    (run / "metrics.csv").write_text("step,loss\n1,2\n")
+    loaded = load_run(run)
+    assert loaded.results is None and loaded.curves is None and loaded.best == {"epoch": 3, "metric": "val/pck@0.2",
+                                                                                 "value": 0.3}  # fmt: skip
+    assert loaded.notes[0].startswith("unreadable metrics.csv (ValueError: no 'epoch' column")
+    assert loaded.notes[1].startswith("unreadable test.json (JSONDecodeError")
+    (run / "metrics.csv").write_text("epoch,train_loss\n")  # header only: the run died before epoch 0
+    assert "metrics.csv has no epochs yet" in load_run(run).notes
+    (run / "config.yaml").write_text("stage: finetune\n")
+    with pytest.raises(InputError, match="config.yaml lacks stage, model.name or data.experiment"):
+        load_run(run)

@@ -23,14 +23,14 @@ POOLING_FALLBACK = "PCK pools hit/count totals over all keypoints and window fra
 
 
 def _intro(runs: list[Run]) -> list[str]:
-    stages = {s: [r.name for r in runs if r.stage == s] for s in sorted({r.stage for r in runs}, key=stage_key)}
+    stages = {s: sum(r.stage == s for r in runs) for s in sorted({r.stage for r in runs}, key=stage_key)}
     protocols = [(r.results or {}).get("protocol") for r in runs]
     pooling = {str(p["pck_pooling"]) for p in protocols if isinstance(p, dict) and "pck_pooling" in p}
     lines = [
         f"Generated {dt.datetime.now().astimezone():%Y-%m-%d %H:%M %Z} by tempose {version('tempose')} "
         f"from {len(runs)} run folder(s)."
     ]
-    lines += [f"{stage_title(s)} runs ({len(names)}): {', '.join(names)}." for s, names in stages.items()]
+    lines.append("Stages: " + ", ".join(f"{stage_title(s).lower()} {n} run(s)" for s, n in stages.items()) + ".")
     lines += [f"PCK protocol: {p.rstrip('.')}." for p in sorted(pooling) or [POOLING_FALLBACK]]
     lines.append(
         "PCK in percent: one decimal from 10 %, two decimals below (as the thesis); "

@@ -5,6 +5,7 @@ and dots where the learning rate was reduced (on the last epoch run at the old r
 from __future__ import annotations
 
 import math
+from collections import Counter
 from pathlib import Path
 
 import matplotlib
@@ -49,8 +50,10 @@ def figure1(runs: list[Run], stage: str, path: Path) -> list[str]:
             ax.set_xlabel("Epoch")
             ax.set_ylabel(ylabel)
             ax.grid(alpha=0.3)
+            repeated = {e for e, n in Counter(r.experiment for r in mine).items() if n > 1}
             for i, run in enumerate(mine):
-                _plot_run(ax, run, key, colors[i % len(colors)], label=f"{run.experiment} ({run.name})")
+                label = f"{run.experiment} ({run.name})" if run.experiment in repeated else run.experiment
+                _plot_run(ax, run, key, colors[i % len(colors)], label=label)
             if key == "val_pck@0.05":
                 _plot_identity(ax, mine)
             if not mine:
@@ -58,7 +61,7 @@ def figure1(runs: list[Run], stage: str, path: Path) -> list[str]:
             elif "loss" in key:
                 _maybe_log(ax, [v for r in mine for v in _series(r.curves, key)])
             if mine:
-                ax.legend(fontsize=8, loc="best")
+                ax.legend(fontsize=8, loc="best", title="experiment", title_fontsize=8)
     fig.suptitle(f"{stage_title(stage)}: training curves (dots: learning-rate reductions)", fontsize=13)
     fig.tight_layout()
     fig.savefig(path, dpi=100)
@@ -82,13 +85,8 @@ def _plot_identity(ax, runs: list[Run]) -> None:
         if values:
             levels.setdefault(round(values[0], 4), []).append(run.experiment)
     for k, (level, experiments) in enumerate(sorted(levels.items())):
-        ax.axhline(
-            level,
-            color="0.35",
-            linestyle=("--", ":", "-.")[k % 3],
-            linewidth=1.2,
-            label=f"identity ({', '.join(dict.fromkeys(experiments))})",
-        )
+        label = "identity" if len(levels) == 1 else f"identity ({', '.join(dict.fromkeys(experiments))})"
+        ax.axhline(level, color="0.35", linestyle=("--", ":", "-.")[k % 3], linewidth=1.2, label=label)
 
 
 def _maybe_log(ax, values: list[float]) -> None:

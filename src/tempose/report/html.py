@@ -16,7 +16,8 @@ h1 { font-size: 1.6em; } h2 { border-bottom: 2px solid #ccc; padding-bottom: .2e
 table { border-collapse: collapse; font-size: .85em; font-variant-numeric: tabular-nums; }
 caption { text-align: left; font-weight: 600; padding: .3em 0; }
 th, td { border: 1px solid #bbb; padding: .25em .55em; }
-th { background: #eef1f5; } td { text-align: right; } td.label, th.label { text-align: left; white-space: nowrap; }
+th { background: #eef1f5; } td { text-align: right; }
+td.label, th.label, td.text { text-align: left; white-space: nowrap; }
 td strong { color: #000; } tr:nth-child(even) td { background: #fafafa; }
 ul.notes { font-size: .8em; color: #555; margin: .2em 0 1em; }
 figure { margin: 1.5em 0; } figure img { max-width: 100%; border: 1px solid #ddd; }
@@ -34,10 +35,13 @@ def table_html(table: Table) -> str:
     head = "".join(f"<th>{escape(c)}</th>" for c in table.columns)
     body = []
     for row, cells in zip(table.rows, table.cells(), strict=True):
-        tds = "".join(
-            f"<td><strong>{escape(t)}</strong></td>" if b and t else f"<td>{escape(t)}</td>" for t, b in cells
-        )
-        body.append(f'<tr><td class="label">{escape(row.label)}</td>{tds}</tr>')
+        tds = []
+        for j, (text, bold) in enumerate(cells):
+            cls = ' class="text"' if table.kind(row, j) == "text" else ""
+            tds.append(
+                f"<td{cls}><strong>{escape(text)}</strong></td>" if bold and text else f"<td{cls}>{escape(text)}</td>"
+            )
+        body.append(f'<tr><td class="label">{escape(row.label)}</td>{"".join(tds)}</tr>')
     return (
         f'<div class="table-wrap"><table id="{escape(table.id)}"><caption>{escape(table.title)}</caption>'
         f'<thead><tr><th class="label">{escape(table.header)}</th>{head}</tr></thead>'

@@ -34,7 +34,7 @@ def _unique(labels: list[str]) -> list[str]:
 
 def alpha_keys(runs: list[Run], block: str) -> list[str]:
     """The α keys present in the runs' results (numeric order); the thesis's three when none are."""
-    keys = {k for r in runs if r.block(block) for k in r.block(block)["model"].get("pck", {})}
+    keys = {k for r in runs if r.block(block) for k in r.block(block).get("model", {}).get("pck", {})}
     return sorted(keys, key=float) or ["0.05", "0.1", "0.2"]
 
 
@@ -77,6 +77,8 @@ def overall_tables(runs: list[Run], stage: str, block: str = "test") -> list[Tab
     tables = []
     for group in sorted({experiment_group(r.experiment) for r in staged}, key=experiment_key):
         members = [r for r in staged if experiment_group(r.experiment) == group]
+        if not any(r.block(block) for r in members):
+            continue  # e.g. the held-out video exists only for some experiments
         experiments = sorted({r.experiment for r in members}, key=experiment_key)
         columns = [(a, e) for a in alphas for e in experiments]
         notes: list[str] = []
@@ -156,14 +158,17 @@ def keypoint_tables(runs: list[Run], stage: str, block: str = "test") -> list[Ta
     for alpha in [a for a in KEYPOINT_ALPHAS if a in present] + [a for a in present if a not in KEYPOINT_ALPHAS]:
         for group in sorted({experiment_group(r.experiment) for r in staged}, key=experiment_key):
             members = [r for r in staged if experiment_group(r.experiment) == group]
-            tables.append(_keypoint_table(members, labels, stage, block, alpha, group))
+            if any(r.block(block) for r in members):
+                tables.append(_keypoint_table(members, labels, stage, block, alpha, group))
     return tables
 
 
 def _keypoint_table(
     members: list[Run], labels: dict[int, str], stage: str, block: str, alpha: str, group: str
 ) -> Table:
-    names = _unique([n for r in members if r.block(block) for n in r.block(block)["model"].get("per_keypoint", {})])
+    names = _unique(
+        [n for r in members if r.block(block) for n in r.block(block).get("model", {}).get("per_keypoint", {})]
+    )
     rows, dropped = [], []
     for name in names:
         values = [_keypoint_pct(r.block(block), name, alpha) for r in members]

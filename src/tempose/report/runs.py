@@ -38,8 +38,9 @@ class Run:
         return self.path.name
 
     def block(self, which: str) -> dict[str, Any] | None:
-        """``test.json``'s ``"test"`` or ``"holdout"`` block, or None when absent."""
-        return (self.results or {}).get(which)
+        """``test.json``'s ``"test"`` or ``"holdout"`` block, or None when absent (or not an object)."""
+        block = (self.results or {}).get(which)
+        return block if isinstance(block, dict) else None
 
 
 def _float(text: str) -> float:
@@ -93,6 +94,8 @@ def load_run(path: str | Path) -> Run:
             setattr(run, attr, reader(file))
         except (OSError, ValueError, UnicodeDecodeError) as exc:  # JSONDecodeError is a ValueError
             run.notes.append(f"unreadable {filename} ({type(exc).__name__}: {str(exc).splitlines()[0]})")
+    if run.curves == []:
+        run.notes.append("metrics.csv has no epochs yet")
     if run.results is not None and run.block("test") is None:
         run.notes.append("test.json has no 'test' block")
     return run

@@ -11,6 +11,7 @@ import os
 import platform
 import statistics
 import time
+from dataclasses import dataclass
 
 import torch
 
@@ -33,18 +34,27 @@ def machine_description() -> str:
     )
 
 
-def time_model(
-    model: torch.nn.Module, meta: dict, repeats: int = 20, budget_s: float = 3.0
-) -> tuple[float, float, int]:
-    """Mean and std of the forward time (ms) of one window at batch 1, after one warm-up call.
+@dataclass
+class Timing:
+    """Forward times (ms) of one window at batch 1; ``inputs`` describes what the model was fed."""
 
-    Runs ``repeats`` calls, or fewer (at least 3) once ``budget_s`` seconds are spent.
-    """
+    mean: float
+    std: float
+    median: float
+    calls: int
+    inputs: str
+
+
+def time_model(model: torch.nn.Module, meta: dict, repeats: int = 20, budget_s: float = 3.0) -> Timing:
+    """Time ``repeats`` forward calls after one warm-up call, or fewer (at least 3) once
+    ``budget_s`` seconds are spent. The median resists other processes sharing the CPU."""
     t, k = int(meta["window"]), int(meta["num_keypoints"])
     h, w = (int(s) for s in meta["heatmap_size"])
     gen = torch.Generator().manual_seed(0)
-    coords = getattr(model, "input_space", "heatmaps") == "coords"
-    x = torch.rand((1, t, k, 2), generator=gen) * (w - 1) if coords else torch.rand((1, t, k, h, w), generator=gen)
+    if getattr(model, "input_space", "heatmaps") == "coords":
+        x, inputs = torch.rand((1, t, k, 2), generator=gen) * (w - 1), f"{t}×{k}×2 coordinates"
+    else:
+        x, inputs = torch.rand((1, t, k, h, w), generator=gen), f"{t}×{k}×{h}×{w} heatmaps"
     times: list[float] = []
     with torch.inference_mode():
         model(x)
@@ -53,7 +63,8 @@ def time_model(
             t0 = time.perf_counter()
             model(x)
             times.append(1000.0 * (time.perf_counter() - t0))
-    return statistics.fmean(times), (statistics.stdev(times) if len(times) > 1 else 0.0), len(times)
+    std = statistics.stdev(times) if len(times) > 1 else 0.0
+    return Timing(statistics.fmean(times), std, statistics.median(times), len(times), inputs)
 
 
 def speed_table(runs: list[Run], repeats: int = 20, budget_s: float = 3.0) -> Table:
@@ -75,25 +86,30 @@ def speed_table(runs: list[Run], repeats: int = 20, budget_s: float = 3.0) -> Ta
             except Exception as exc:  # missing / corrupt checkpoint, or a model that cannot be built
                 notes.append(f"{run.name}: best.ckpt unavailable ({str(exc).splitlines()[0]}).")
         if loaded is None:
-            rows.append(Row(display_name(name), [None, None, None, None, "—"]))
+            rows.append(Row(display_name(name), [None] * 6))
             continue
         run, model, meta = loaded
         params = sum(p.numel() for p in model.parameters())
-        shape = "×".join(str(s) for s in (meta["window"], meta["num_keypoints"], *meta["heatmap_size"]))
         if repeats > 0:
-            mean, std, n = time_model(model, meta, repeats, budget_s)
-            notes.append(f"{display_name(name)}: {n} timed calls on {run.name} (input T×K×H×W = {shape}).")
+            timing = time_model(model, meta, repeats, budget_s)
+            rows.append(
+                Row(display_name(name), [params, timing.mean, timing.std, timing.median, timing.inputs, run.name])
+            )
+            notes.append(f"{display_name(name)}: {timing.calls} timed calls.")
+            if "coordinates" in timing.inputs:
+                notes.append(
+                    f"{display_name(name)} is timed on coordinates: heatmap decoding is excluded (as the thesis)."
+                )
         else:
-            mean = std = None
-        rows.append(Row(display_name(name), [params, mean, std, shape, run.name]))
+            rows.append(Row(display_name(name), [params, None, None, None, None, run.name]))
     if repeats <= 0:
         notes.append("Timing was switched off (--speed-repeats 0).")
     return Table(
         id="model_size_speed",
         title="Model size and speed (batch 1, one window)",
         header="Model",
-        columns=["Parameters", "Mean time per window (ms)", "Std (ms)", "Window T×K×H×W", "Timed run"],
-        column_kinds=["int", "ms", "ms", "text", "text"],
+        columns=["Parameters", "Mean time per window (ms)", "Std (ms)", "Median (ms)", "Input (T×K×…)", "Timed run"],
+        column_kinds=["int", "ms", "ms", "ms", "text", "text"],
         rows=rows,
         notes=[f"Measured on {machine}.", *notes],
     )
