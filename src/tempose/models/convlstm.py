@@ -117,31 +117,38 @@ class BiConvLSTM(nn.Module):
         self.to(memory_format=torch.channels_last)
 
     def _recurrence(self, frames: torch.Tensor, b: int, t: int) -> tuple[torch.Tensor, torch.Tensor]:
-        """Hidden states of both directions for ``(T·B, K, H, W)`` frames (time-major), same layout."""
+        """Hidden states of both directions for ``(T·B, K, H, W)`` frames (time-major), same layout.
+
+        Gate tensors are kept contiguous as ``(gate, B, H, W, direction, K)`` so every elementwise
+        op of a step runs on dense blocks (strided gate slices are an order of magnitude slower).
+        """
         k, h, w = self.shape
         fc, bc = self.forward_cell, self.backward_cell
-        # Input half of every gate, all frames and both directions in one convolution.
+        # Input half of every gate, all frames and both directions in one convolution, then laid
+        # out per step (the backward direction's step s reads frame T−1−s) with the biases added.
         gx = F.conv2d(frames, torch.cat([fc.conv_x.weight, bc.conv_x.weight]), padding="same")
         gx = gx.permute(0, 2, 3, 1).reshape(t, b, h, w, 2, 4, k)  # NHWC view of the conv output
-        bias = torch.stack([fc.total_bias(), bc.total_bias()]).permute(3, 4, 0, 1, 2)  # (H, W, 2, 4, K)
-        peep = torch.stack([fc.peephole, bc.peephole]).permute(3, 4, 0, 1, 2)  # (H, W, 2, 3, K)
-        p_i, p_f, p_o = peep.unbind(3)
+        steps = torch.stack([gx[:, :, :, :, 0], gx[:, :, :, :, 1].flip(0)], dim=5)  # (T, B, H, W, 4, 2, K)
+        steps = steps.permute(0, 4, 1, 2, 3, 5, 6).contiguous()  # (T, 4, B, H, W, 2, K)
+        bias = torch.stack([fc.total_bias(), bc.total_bias()]).permute(1, 3, 4, 0, 2)  # (4, H, W, 2, K)
+        steps += bias.unsqueeze(1)
+        peep = torch.stack([fc.peephole, bc.peephole]).permute(1, 3, 4, 0, 2).contiguous()  # (3, H, W, 2, K)
+        p_if, p_o = peep[:2].unsqueeze(1), peep[2]  # (2, 1, H, W, 2, K) broadcasts over B
         w_h = torch.cat([fc.conv_h.weight, bc.conv_h.weight])
         hid = cell = None
         states = []
         for s in range(t):
-            z = torch.stack([gx[s, :, :, :, 0], gx[t - 1 - s, :, :, :, 1]], dim=3) + bias
+            z = steps[s]
             if hid is not None:  # the recurrent half is zero at the first step (H = 0)
                 h_in = hid.view(b, h, w, 2 * k).permute(0, 3, 1, 2)  # channels-last NCHW view
-                z = z + F.conv2d(h_in, w_h, padding="same", groups=2).permute(0, 2, 3, 1).reshape(z.shape)
-            z_i, z_f, z_c, z_o = z.unbind(4)
+                rec = F.conv2d(h_in, w_h, padding="same", groups=2).permute(0, 2, 3, 1)
+                z = z + rec.reshape(b, h, w, 2, 4, k).permute(4, 0, 1, 2, 3, 5)
             if cell is None:
-                cell = torch.sigmoid(z_i) * torch.tanh(z_c)
-            else:
-                gate_i = torch.sigmoid(torch.addcmul(z_i, p_i, cell))
-                gate_f = torch.sigmoid(torch.addcmul(z_f, p_f, cell))
-                cell = torch.addcmul(gate_f * cell, gate_i, torch.tanh(z_c))
-            hid = torch.sigmoid(torch.addcmul(z_o, p_o, cell)) * torch.tanh(cell)
+                cell = torch.sigmoid(z[0]) * torch.tanh(z[2])
+            else:  # input and forget gates in one op each: their peepholes both see C_prev
+                gate_i, gate_f = torch.sigmoid(torch.addcmul(z[:2], p_if, cell))
+                cell = torch.addcmul(gate_f * cell, gate_i, torch.tanh(z[2]))
+            hid = torch.sigmoid(torch.addcmul(z[3], p_o, cell)) * torch.tanh(cell)
             states.append(hid)
         allh = torch.stack(states)  # (T_step, B, H, W, 2, K)
         fwd = allh[:, :, :, :, 0]
