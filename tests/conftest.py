@@ -42,7 +42,8 @@ def write_keypoint_store(path: Path, videos: int = 6, frames: int = 30, seed: in
     records = []
     for v in range(videos):
         kp = _poses(rng, frames)
-        records.append(VideoRecord(f"v{v}", "climbalong", 30.0, "test", keypoints=kp, visible=np.ones((frames, 25), bool)))
+        vis = np.ones((frames, 25), bool)
+        records.append(VideoRecord(f"v{v}", "climbalong", 30.0, "test", keypoints=kp, visible=vis))
     return write_store(path, records)
 
 

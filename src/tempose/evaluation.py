@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -96,7 +97,8 @@ def evaluate(
 
     ``dataset`` yields window samples (see docs/ARCHITECTURE.md) and provides ``videos`` and
     ``sequence(video_index)`` (every frame of the video as one sample) for filters and the
-    acceleration error; ``step`` is the windows' frame step (2 for experiments x.3). Returns ``{"counts", "model", "identity", "seconds"}``.
+    acceleration error; ``step`` is the windows' frame step (2 for experiments x.3).
+    Returns ``{"counts", "model", "identity", "seconds"}``.
     """
     kset = keypoint_set if isinstance(keypoint_set, KeypointSet) else get_keypoint_set(keypoint_set)
     model.eval()

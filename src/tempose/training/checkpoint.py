@@ -33,7 +33,8 @@ def read_checkpoint(path: str | Path) -> dict[str, Any]:
     try:
         ckpt = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as exc:  # corrupt file, pickled objects, wrong format
-        raise InputError(f"cannot load checkpoint safely ({type(exc).__name__}: {str(exc).splitlines()[0]})", path)
+        reason = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+        raise InputError(f"cannot load checkpoint safely ({reason})", path) from None
     if not isinstance(ckpt, dict) or META_KEY not in ckpt or "state_dict" not in ckpt:
         raise InputError("not a tempose checkpoint (no 'tempose' metadata)", path)
     return ckpt
