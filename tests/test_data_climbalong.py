@@ -8,10 +8,11 @@ from tempose.cli import main
 from tempose.data.datasets import FinetuneDataset
 from tempose.data.readers.climbalong import read_climbalong
 from tempose.data.splits import split
-from tempose.data.store import Store, write_store
+from tempose.data.store import Store, VideoRecord, write_store
 from tempose.data.windows import Windows
 from tempose.errors import InputError
 from tempose.heatmaps import box_to_affine, decode, preprocess, render
+from tempose.keypoints import CLIMBALONG, COCO17
 
 
 def _write_pair(folder, name, frames=8, seed=0, boxes=None, keypoints=None, **overrides):
@@ -137,3 +138,19 @@ def test_finetune_dataset_with_a_thesis_split(tmp_path):
     assert plan.videos("holdout") == [(0, "c3")]
     holdout = FinetuneDataset(store, plan.sets["holdout"], space="coords")
     assert len(holdout) == 19 - 4 and holdout[0]["input"].shape == (5, 25, 2)
+
+
+def test_finetune_maps_other_keypoint_sets_into_climbalong_channels(tmp_path):
+    rng = np.random.default_rng(0)
+    heatmaps = rng.random((6, 17, 64, 64)).astype(np.float32)
+    video = VideoRecord("coco", "coco17", keypoints=rng.uniform(0, 64, (6, 17, 2)), visible=np.ones((6, 17), bool),
+                        heatmaps=heatmaps, affine=box_to_affine(np.tile([0.0, 0.0, 64.0, 64.0], (6, 1)), (64, 64)))
+    write_store(tmp_path / "s.h5", [video])
+    s = FinetuneDataset(Store(tmp_path / "s.h5"), Windows.for_videos({(0, "coco"): 6}, length=5))[0]
+    assert s["input"].shape == (5, 25, 64, 64)
+    ear = CLIMBALONG.index("left_ear")
+    expected = preprocess(torch.from_numpy(heatmaps[:5, COCO17.index("left_ear")].astype(np.float16)).float())
+    assert torch.allclose(s["input"][:, ear], expected, atol=1e-4)
+    thumb = CLIMBALONG.index("left_thumb")
+    assert not s["input_valid"][:, thumb].any() and not s["loss_mask"][thumb] and s["loss_mask"][ear]
+    assert not s["visible"][:, thumb].any() and s["visible"][:, ear].all()

@@ -191,7 +191,7 @@ class FinetuneDataset(Dataset):
         self._frames = torch.from_numpy(self.windows.frames)
         self._target: list[torch.Tensor] = []
         self._visible: list[torch.Tensor] = []
-        self._channels: list[tuple[torch.Tensor, torch.Tensor]] = []
+        self._channels: list[tuple[torch.Tensor, torch.Tensor] | None] = []  # None: same order
         masks = []
         sizes = set()
         for store_index, name in self.videos:
@@ -209,7 +209,9 @@ class FinetuneDataset(Dataset):
                 raise InputError(f"video {name!r}: {video.heatmaps.shape[1]} heatmaps, but keypoint set "
                                  f"{hm_set.name!r} has {len(hm_set)}", store.path)
             index, has = mapping(hm_set, keypoint_set)
-            self._channels.append((torch.from_numpy(np.where(has, index, 0)), torch.from_numpy(has)))
+            identity = has.all() and np.array_equal(index, np.arange(len(index)))
+            self._channels.append(None if identity else (torch.from_numpy(np.where(has, index, 0)),
+                                                         torch.from_numpy(has)))
             masks.append(provided)
         if len(sizes) > 1:
             raise InputError(f"videos have different heatmap sizes {sorted(sizes)}; use one store per size")
@@ -230,10 +232,11 @@ class FinetuneDataset(Dataset):
         data = self.stores[store_index].heatmaps(name)
         first, last = int(frames[0]), int(frames[-1])
         step = int(frames[1] - frames[0]) if len(frames) > 1 else 1
-        raw = torch.from_numpy(np.asarray(data[first : last + 1 : step], dtype=np.float32))
+        raw = torch.from_numpy(data[first : last + 1 : step]).float()  # torch converts float16 fastest
+        if self._channels[v] is None:
+            return preprocess(raw)
         index, has = self._channels[v]
-        maps = preprocess(raw[:, index])
-        return maps * has[None, :, None, None]
+        return preprocess(raw[:, index]) * has[None, :, None, None]
 
     def __getitem__(self, i: int) -> dict[str, torch.Tensor]:
         return self.sample(int(self.windows.video[i]), self._frames[i])
