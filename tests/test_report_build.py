@@ -120,7 +120,8 @@ def test_report_contains_every_table_and_figure(report):
     out, data, _ = report
     groups = (("pretrain", 1), ("pretrain", 2), ("finetune", 1), ("finetune", 2))
     expected = {"runs", "model_size_speed", "finetune_holdout_pck_1"}
-    expected |= {f"{s}_test_pck_{g}" for s, g in groups} | {f"{s}_test_mean_pck" for s in ("pretrain", "finetune")}
+    expected |= {f"{s}_test_pck_{g}" for s, g in groups}
+    expected |= {f"{s}_test_{t}" for s in ("pretrain", "finetune") for t in ("mean_pck", "intervals")}
     expected |= {f"{s}_test_keypoints_pck{a}_{g}" for s, g in groups for a in ALPHAS}
     assert set(data["tables"]) == expected  # held-out tables only where a run has a held-out block
     md, html = (out / "report.md").read_text(), (out / "report.html").read_text()
@@ -267,3 +268,11 @@ def test_unreadable_files_become_notes_and_bad_folders_are_input_errors(tmp_path
     (run / "config.yaml").write_text("stage: finetune\n")
     with pytest.raises(InputError, match="config.yaml lacks stage, model.name or data.experiment"):
         load_run(run)
+
+
+def test_interval_table_shows_bootstrap_ci_and_accel_error(report):
+    _, data, _ = report
+    t = data["tables"]["pretrain_test_intervals"]
+    row = next(r for r in t["rows"] if r["label"] == "3DConv 1.1 (c3d_1.1)")
+    assert row["values"][:3] == pytest.approx([1.84, 0.84, 2.84])  # fixture CI: pck ± 0.01
+    assert row["values"][-2:] == pytest.approx([0.4, 0.4])

@@ -15,7 +15,7 @@ from tempose.report.html import render_html
 from tempose.report.markdown import render_markdown
 from tempose.report.names import stage_key, stage_title
 from tempose.report.overview import runs_table
-from tempose.report.pck_tables import keypoint_tables, mean_table, overall_tables
+from tempose.report.pck_tables import interval_table, keypoint_tables, mean_table, overall_tables
 from tempose.report.runs import Run, load_runs
 from tempose.report.speed import machine_description, speed_table
 
@@ -48,6 +48,7 @@ def build_document(runs: list[Run], out: Path, speed_repeats: int = 20) -> Docum
             mean_table(runs, stage),
             *overall_tables(runs, stage, "holdout"),
             *keypoint_tables(runs, stage),
+            interval_table(runs, stage),
         ]
         file = f"figure1_{stage}.png"
         notes = figure1(runs, stage, out / file)

@@ -201,3 +201,49 @@ def _keypoint_pct(block: dict[str, Any] | None, name: str, alpha: str) -> float 
     except (TypeError, KeyError, ValueError):
         return None
     return None if math.isnan(value) else value
+
+
+def interval_table(runs: list[Run], stage: str, block: str = "test") -> Table | None:
+    """Per run: PCK with its bootstrap 95 % interval over videos, and the acceleration error."""
+    staged = [r for r in runs if r.stage == stage]
+    if not any(r.block(block) for r in staged):
+        return None
+    alphas = alpha_keys(staged, block)
+    rows = []
+    for r in staged:
+        b = r.block(block)
+        values: list = []
+        for a in alphas:
+            ci = _ci(b, a)
+            values += [_pct(b, "model", a), *ci]
+        values += [_accel(b, "model"), _accel(b, "identity")]
+        rows.append(Row(f"{display_name(r.model)} {r.experiment} ({r.name})", values))
+    columns = [c for a in alphas for c in (f"PCK@{a}", f"PCK@{a} CI low", f"PCK@{a} CI high")]
+    return Table(
+        id=f"{stage}_{block}_intervals",
+        title=f"{stage_title(stage)}: PCK (%) with bootstrap 95 % intervals over videos, and acceleration error",
+        header="Run",
+        columns=[*columns, "Accel. error (px)", "Identity accel. error (px)"],
+        column_kinds=["pct"] * len(columns) + ["px", "px"],
+        rows=rows,
+        notes=[
+            "Percentile bootstrap over videos (test.json pck_ci95). Acceleration error: mean ‖Δ²pred − Δ²gt‖ "
+            "on whole sequences, heatmap pixels.",
+            *[_missing_note(r, block) for r in staged if not r.block(block)],
+        ],
+    )
+
+
+def _ci(block: dict[str, Any] | None, alpha: str) -> list[float | None]:
+    try:
+        lo, hi = block["model"]["pck_ci95"][alpha]
+        return [100.0 * float(lo), 100.0 * float(hi)]
+    except (TypeError, KeyError, ValueError):
+        return [None, None]
+
+
+def _accel(block: dict[str, Any] | None, who: str) -> float | None:
+    try:
+        return float(block[who]["accel_error_px"])
+    except (TypeError, KeyError, ValueError):
+        return None
