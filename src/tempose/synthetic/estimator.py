@@ -42,6 +42,7 @@ _LIMB_PAIRS = {
             if CLIMBALONG.names[p[0]].split("_", 1)[1] in ("knee", "ankle", "heel", "foot_index")],
 }  # fmt: skip
 _CHUNK = 64  # frames rendered at once (bounds the float64 intermediate of render)
+_MARGIN = 4  # blobs are rendered on a larger canvas and cropped: no mass piles up on the border cells
 
 
 @dataclass
@@ -145,9 +146,12 @@ def simulate_estimator(cfg: EstimatorConfig, seq: ClimberSequence, rng: np.rando
     amplitude = torch.from_numpy((peak * 2 * np.pi * sigma**2).astype(np.float32))[..., None, None]
     noise = torch.Generator().manual_seed(int(rng.integers(2**62)))  # torch draws normals 3× faster
     heatmaps = torch.empty((n, k, s, s))
+    canvas = (s + 2 * _MARGIN, s + 2 * _MARGIN)
+    inner = slice(_MARGIN, _MARGIN + s)
     for start in range(0, n, _CHUNK):
         part = slice(start, start + _CHUNK)
-        heatmaps[part] = render(cells[part], (s, s), sigma=sigma[part], scale=1.0) * amplitude[part]
+        blobs = render(cells[part] + _MARGIN, canvas, sigma=sigma[part], scale=1.0)[..., inner, inner]
+        heatmaps[part] = blobs * amplitude[part]
     heatmaps.sub_(cfg.background).add_(torch.randn(heatmaps.shape, generator=noise), alpha=cfg.noise_std)
     # Failures: whole frames (missed detections) and single maps become empty or flat.
     failed = np.zeros((n, k), dtype=bool)
