@@ -12,6 +12,7 @@ file: a state dict of ``keypointrcnn_resnet50_fpn(num_keypoints=17)``.
 
 from __future__ import annotations
 
+import pickle
 import warnings
 from pathlib import Path
 
@@ -80,7 +81,7 @@ class KeypointRCNN(Estimator):
         try:
             state = torch.load(path, map_location="cpu", weights_only=True)
             self.model.load_state_dict(state.get("state_dict", state) if isinstance(state, dict) else state)
-        except (OSError, RuntimeError, KeyError, TypeError, ValueError) as exc:
+        except (OSError, RuntimeError, KeyError, TypeError, ValueError, EOFError, pickle.UnpicklingError) as exc:
             raise InputError(f"cannot load Keypoint R-CNN weights ({str(exc).splitlines()[0]})", path) from None
 
     def _capture(self, _module, _inputs, output: torch.Tensor) -> None:
