@@ -128,7 +128,8 @@ class BiConvLSTM(nn.Module):
         # out per step (the backward direction's step s reads frame T−1−s) with the biases added.
         gx = F.conv2d(frames, torch.cat([fc.conv_x.weight, bc.conv_x.weight]), padding="same")
         gx = gx.permute(0, 2, 3, 1).reshape(t, b, h, w, 2, 4, k)  # NHWC view of the conv output
-        steps = torch.stack([gx[:, :, :, :, 0], gx[:, :, :, :, 1].flip(0)], dim=5)  # (T, B, H, W, 4, 2, K)
+        gx_fwd, gx_bwd = gx.unbind(4)  # unbind/split (not indexing): their backward adds no zero-fills
+        steps = torch.stack([gx_fwd, gx_bwd.flip(0)], dim=5)  # (T, B, H, W, 4, 2, K)
         steps = steps.permute(0, 4, 1, 2, 3, 5, 6).contiguous()  # (T, 4, B, H, W, 2, K)
         bias = torch.stack([fc.total_bias(), bc.total_bias()]).permute(1, 3, 4, 0, 2)  # (4, H, W, 2, K)
         steps += bias.unsqueeze(1)
@@ -137,22 +138,21 @@ class BiConvLSTM(nn.Module):
         w_h = torch.cat([fc.conv_h.weight, bc.conv_h.weight])
         hid = cell = None
         states = []
-        for s in range(t):
-            z = steps[s]
+        for z in steps.unbind(0):
             if hid is not None:  # the recurrent half is zero at the first step (H = 0)
                 h_in = hid.view(b, h, w, 2 * k).permute(0, 3, 1, 2)  # channels-last NCHW view
                 rec = F.conv2d(h_in, w_h, padding="same", groups=2).permute(0, 2, 3, 1)
                 z = z + rec.reshape(b, h, w, 2, 4, k).permute(4, 0, 1, 2, 3, 5)
+            z_if, z_c, z_o = z.split([2, 1, 1])
             if cell is None:
-                cell = torch.sigmoid(z[0]) * torch.tanh(z[2])
+                cell = torch.sigmoid(z_if[0]) * torch.tanh(z_c[0])
             else:  # input and forget gates in one op each: their peepholes both see C_prev
-                gate_i, gate_f = torch.sigmoid(torch.addcmul(z[:2], p_if, cell))
-                cell = torch.addcmul(gate_f * cell, gate_i, torch.tanh(z[2]))
-            hid = torch.sigmoid(torch.addcmul(z[3], p_o, cell)) * torch.tanh(cell)
+                gate_i, gate_f = torch.sigmoid(torch.addcmul(z_if, p_if, cell)).unbind(0)
+                cell = torch.addcmul(gate_f * cell, gate_i, torch.tanh(z_c[0]))
+            hid = torch.sigmoid(torch.addcmul(z_o[0], p_o, cell)) * torch.tanh(cell)
             states.append(hid)
-        allh = torch.stack(states)  # (T_step, B, H, W, 2, K)
-        fwd = allh[:, :, :, :, 0]
-        bwd = allh[:, :, :, :, 1].flip(0)  # backward step s saw frame T−1−s
+        fwd, bwd = torch.stack(states).unbind(4)  # (T_step, B, H, W, K) each
+        bwd = bwd.flip(0)  # backward step s saw frame T−1−s
         as_frames = [x.reshape(t * b, h, w, k).permute(0, 3, 1, 2) for x in (fwd, bwd)]
         return as_frames[0], as_frames[1]
 

@@ -110,7 +110,7 @@ class _Layer(nn.Module):
         self.dropout = dropout
 
     def _drop(self, x: torch.Tensor) -> torch.Tensor:
-        return F.dropout(x, self.dropout, self.training)
+        return F.dropout(x, self.dropout) if self.training and self.dropout else x
 
     def forward(self, x: torch.Tensor, memory: torch.Tensor | None = None, mask=None) -> torch.Tensor:
         x = self.norm1(x + self._drop(self.self_attn(x, mask=mask)))
