@@ -2,12 +2,13 @@
 
 For each BlazePose variant (lite / full / heavy) on the three SPEED21 clips (each climber's half
 from ``metadata.txt``): estimator frames/s; then for each refiner (identity, the classical filters,
-and any ``--checkpoint``; learned models without a checkpoint are timed only, their weights being
-random) refiner frames/s and estimator + refiner frames/s; the **jitter** (mean ‖Δ²x‖ of the
+and any ``--checkpoint``) refiner frames/s and estimator + refiner frames/s; the **jitter** (mean ‖Δ²x‖ of the
 keypoints, px/frame², image pixels) of raw and refined keypoints, and their **PCK against
 BlazePose-heavy's own regressed landmarks** (torso-normalised, pooled; no ground truth exists for
-these clips): less jitter alone can be over-smoothing, so read the two together. Keep runs short
-(2 CPU cores): by default only the first ``--frames`` frames of each clip.
+these clips): less jitter alone can be over-smoothing, so read the two together. Learned models
+without a checkpoint have random weights: they are only timed, on the first ``--learned-frames``
+frames of one clip (the heatmap ConvLSTMs are slow on a CPU). Keep runs short (2 CPU cores): by
+default only the first ``--frames`` frames of each clip.
 
     python benchmarks/estimators.py                  # first 60 frames per clip
     python benchmarks/estimators.py --full           # whole clips (≈1 min of heavy)
@@ -22,14 +23,16 @@ import argparse
 import json
 import os
 import platform
+import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 
 from tempose.cli._estimator_options import read_sides
 from tempose.estimators import build_estimator
-from tempose.estimators.refine import is_filter, refine_video
+from tempose.estimators.refine import is_filter, raw_keypoints, refine_video
 from tempose.estimators.runner import EstimatedVideo, run_video
 from tempose.metrics import accel_error, pck
 from tempose.models import available_models, build_model
@@ -65,9 +68,16 @@ def _score(preds: list[np.ndarray], refs: list[tuple[np.ndarray, np.ndarray]]) -
             **{f"pck@{a}": float(v) for a, v in zip(ALPHAS, counts.pck, strict=True)}}  # fmt: skip
 
 
-def _refiners(names: list[str], checkpoints: list[Path]) -> list[tuple[str, object, dict]]:
+def _head(clip: EstimatedVideo, frames: int) -> EstimatedVideo:
+    """The first ``frames`` frames of a clip."""
+    cut = {k: getattr(clip, k)[:frames] for k in ("heatmaps", "affine", "scores", "detected", "keypoints",
+                                                   "keypoint_scores")}  # fmt: skip
+    return replace(clip, **cut)
+
+
+def _refiners(names: list[str] | None, checkpoints: list[Path]) -> list[tuple[str, object, dict]]:
     out = []
-    for name in names:
+    for name in names or available_models():
         model = build_model(name, heatmap_size=(64, 64))
         out.append((name, model, {"scored": is_filter(model)}))
     for ckpt in checkpoints:
@@ -83,7 +93,8 @@ def main() -> None:
     parser.add_argument("--frames", type=int, default=60, help="frames per clip (default 60)")
     parser.add_argument("--full", action="store_true", help="whole clips")
     parser.add_argument("--variants", nargs="+", default=list(VARIANTS), choices=VARIANTS)
-    parser.add_argument("--refiners", nargs="+", help="registered refiners (default: identity, filters, learned)")
+    parser.add_argument("--refiners", nargs="+", help="registered refiners (default: all)")
+    parser.add_argument("--learned-frames", type=int, default=25, help="frames to time untrained models on")
     parser.add_argument("--checkpoint", nargs="*", type=Path, default=[], help="trained refiners to add")
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "out" / "estimators.json")
     args = parser.parse_args()
@@ -93,13 +104,13 @@ def main() -> None:
     sides = read_sides(SHARED / "data" / "speed21" / "metadata.txt")
     models = SHARED / "models" / "blazepose"
     max_frames = None if args.full else args.frames
-    names = args.refiners or available_models()
-    refiners = _refiners(names, args.checkpoint)
+    refiners = _refiners(args.refiners, args.checkpoint)
 
     clips: dict[str, list[EstimatedVideo]] = {}
     for variant in dict.fromkeys([*args.variants, "heavy"]):  # heavy is also the reference
         ests = {s: build_estimator(f"blazepose-{variant}", model_dir=models, side=s) for s in ("left", "right")}
         clips[variant] = [run_video(ests[sides[v.stem]], v, max_frames=max_frames) for v in videos]
+        print(f"blazepose-{variant}: {sum(c.num_frames for c in clips[variant])} frames estimated", file=sys.stderr)
     refs = [(c.keypoints.astype(np.float64), c.detected[:, None] & np.isfinite(c.keypoints).all(-1))
             for c in clips["heavy"]]  # fmt: skip
 
@@ -108,18 +119,18 @@ def main() -> None:
         est_clips = clips[variant]
         frames = sum(c.num_frames for c in est_clips)
         est_s = sum(c.seconds for c in est_clips)
-        raw = None
+        raw = _score([raw_keypoints(c)[..., :2] for c in est_clips], refs)
         for name, model, info in refiners:
             window = info.get("meta", {}).get("window", 5)
             size = info.get("meta", {}).get("heatmap_size")
+            timed = est_clips if info["scored"] else [_head(est_clips[0], args.learned_frames)]
             start = time.perf_counter()
             tracks = [refine_video(c, model, window=window, model_heatmap_size=size, resample=size is not None)
-                      for c in est_clips]  # fmt: skip
-            ref_s = time.perf_counter() - start
-            raw = raw or _score([t.raw[..., :2] for t in tracks], refs)
+                      for c in timed]  # fmt: skip
+            ref_fps = sum(c.num_frames for c in timed) / (time.perf_counter() - start)
             row = {"estimator": f"blazepose-{variant}", "refiner": name, "frames": frames,
-                   "estimator_fps": frames / est_s, "refiner_fps": frames / ref_s,
-                   "total_fps": frames / (est_s + ref_s), "scored": info["scored"], "raw": raw}  # fmt: skip
+                   "estimator_fps": frames / est_s, "refiner_fps": ref_fps,
+                   "total_fps": 1 / (est_s / frames + 1 / ref_fps), "scored": info["scored"], "raw": raw}  # fmt: skip
             if info["scored"]:
                 row["refined"] = _score([t.refined for t in tracks], refs)
             rows.append(row)

@@ -139,6 +139,15 @@ def test_checkpoint_heatmap_size_must_match_or_be_resampled(tmp_path, capsys):
     assert main([*args, "--resample-heatmaps"]) == 0
 
 
+def test_model_options_reach_the_filter(tmp_path, capsys):
+    (video,), source, _, _ = _world(tmp_path)
+    args = ["infer", str(video), "--model", "savgol", "--estimator", "precomputed", "--heatmaps", str(source),
+            "--out", str(tmp_path / "k.json"), "--quiet"]  # fmt: skip
+    assert main([*args, "--model-option", "window_size=4"]) == 2
+    assert "--model savgol: savgol needs an odd window_size" in capsys.readouterr().err
+    assert main([*args, "--model-option", "window_size=3", "--model-option", "polyorder=1"]) == 0
+
+
 def test_resample_keeps_cells_on_the_same_image_points():
     hm = np.zeros((1, 1, 16, 16), np.float32)
     hm[0, 0, 4:6, 8:10] = 1.0

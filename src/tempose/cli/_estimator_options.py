@@ -54,12 +54,13 @@ def read_sides(path: Path) -> dict[str, str]:
     return sides
 
 
-def _extra_options(pairs: list[str]) -> dict[str, Any]:
+def parse_options(pairs: list[str]) -> dict[str, Any]:
+    """``["a=1", "b=x"]`` → ``{"a": 1, "b": "x"}`` (values parsed as YAML, dashes in keys → underscores)."""
     out = {}
     for pair in pairs:
         key, sep, value = pair.partition("=")
         if not sep or not key:
-            raise InputError(f"--option expects KEY=VALUE, got {pair!r}")
+            raise InputError(f"expected KEY=VALUE, got {pair!r}")
         out[key.replace("-", "_")] = yaml.safe_load(value)
     return out
 
@@ -70,7 +71,7 @@ class EstimatorFactory:
     def __init__(self, args: argparse.Namespace) -> None:
         self.name = args.estimator
         self._base = {"model_dir": args.model_dir, "weights": args.weights, "store": args.heatmaps,
-                      **_extra_options(args.option)}  # fmt: skip
+                      **parse_options(args.option)}  # fmt: skip
         self._side = args.side
         self._sides = read_sides(args.side_from) if args.side_from else None
         self._side_from = args.side_from

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from tempose.cli._estimator_options import EstimatorFactory, add_estimator_arguments
+from tempose.cli._estimator_options import EstimatorFactory, add_estimator_arguments, parse_options
 from tempose.errors import InputError
 from tempose.estimators.export import dumps, overlay_frames, tracks_to_csv, tracks_to_dict, write_text
 from tempose.estimators.refine import is_filter, refine_video
@@ -37,6 +37,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--online", action="store_true",
                         help="causal: each frame refined from past frames only (latency 0 frames)")
     parser.add_argument("--window", type=int, default=5, help="window for --model refiners (default 5)")
+    parser.add_argument("--model-option", action="append", default=[], metavar="KEY=VALUE",
+                        help="hyperparameter of the --model refiner, e.g. window_size=11 (repeatable; YAML value)")
     parser.add_argument("--decoder", choices=sorted(DECODERS), default="argmax", help="heatmap decoder")
     parser.add_argument("--resample-heatmaps", action="store_true",
                         help="resample the estimator's heatmaps to the checkpoint's size when they differ")
@@ -78,8 +80,11 @@ def run(args: argparse.Namespace) -> int:
     if meta is None:
         from tempose.models import build_model
 
-        model = build_model(args.model, num_keypoints=video.heatmaps.shape[1], window=args.window,
-                            heatmap_size=tuple(video.heatmaps.shape[-2:]))  # fmt: skip
+        try:
+            model = build_model(args.model, num_keypoints=video.heatmaps.shape[1], window=args.window,
+                                heatmap_size=tuple(video.heatmaps.shape[-2:]), **parse_options(args.model_option))
+        except (TypeError, ValueError) as exc:
+            raise InputError(f"--model {args.model}: {exc}") from None  # fmt: skip
         if not is_filter(model):
             warnings.warn(f"--model {args.model} has trainable parameters: untrained weights", stacklevel=1)
         refiner_name, window = args.model, args.window

@@ -6,8 +6,10 @@
   (sliding windows, overlapping outputs averaged, first and last frames covered). Heatmap
   refiners see the preprocessed heatmaps (thesis §2.6) in each frame's own heatmap grid, as they
   were trained. Coordinate refiners from a checkpoint see heatmap-pixel coordinates (as trained);
-  classical filters (no trainable parameters) see **image** pixels, since each frame's grid moves
-  with the person and smoothing in it would leave the grid's own jitter in the output.
+  classical filters (no trainable parameters) see **image** coordinates, since each frame's grid
+  moves with the person and smoothing in it would leave the grid's own jitter in the output. They
+  are divided by the video's median heatmap-cell size in pixels, so that scale-dependent
+  parameters (One-Euro's ``beta``, Kalman noise) mean what they mean on heatmap pixels.
 * Nothing is invented: frames without a person, and keypoints the estimator missed, are NaN in
   both outputs (a refiner's fill-ins for them are dropped).
 * ``online``: frame t is refined from frames ≤ t only (latency 0 frames); for offline filters
@@ -73,6 +75,12 @@ def raw_keypoints(video: EstimatedVideo, decoder: str = "argmax") -> np.ndarray:
     return out
 
 
+def cell_size(video: EstimatedVideo) -> float:
+    """Median side of a heatmap cell in image pixels over the frames with a person (1 if none)."""
+    det = np.abs(np.linalg.det(video.affine[video.detected, :, :2].astype(np.float64)))
+    return float(np.sqrt(np.median(det))) if det.size else 1.0
+
+
 def _online_filter(model: nn.Module, xy: np.ndarray, valid: np.ndarray, history: int) -> np.ndarray:
     out = np.full_like(xy, np.nan)
     for t in range(xy.shape[0]):
@@ -97,7 +105,7 @@ def refine_video(
     Args:
         model_heatmap_size: the heatmap size a trained model expects; a different estimator size
             raises :class:`InputError` unless ``resample``.
-        coords_in_image: coordinate refiners in image pixels (default: for filters only).
+        coords_in_image: coordinate refiners in (scaled) image coordinates (default: filters only).
         history: past frames an offline filter sees per frame in ``online`` mode.
     """
     raw = raw_keypoints(video, decoder)
@@ -111,18 +119,18 @@ def refine_video(
         heatmaps, affine = resample_heatmaps(heatmaps, affine, tuple(model_heatmap_size))
     valid = np.isfinite(raw[..., 0])
     filt = is_filter(model)
-    in_image = filt if coords_in_image is None else coords_in_image
+    in_image = model.input_space == "coords" and (filt if coords_in_image is None else coords_in_image)
+    unit = cell_size(video) if in_image else 1.0
     if model.input_space == "heatmaps":
         inputs = preprocess(torch.from_numpy(heatmaps)).numpy()
     else:
         xy, _ = decode(torch.from_numpy(heatmaps), decoder)
-        inputs = np.where(valid[..., None], raw[..., :2], 0.0) if in_image else xy.numpy()
+        inputs = np.where(valid[..., None], raw[..., :2] / unit, 0.0) if in_image else xy.numpy()
     if online and filt and not getattr(model, "causal", False):
         refined = _online_filter(model, inputs, valid, history)
     else:
         refined = refine_sequence(model, inputs, valid, window=window, decoder=decoder, online=online)
-    if not (model.input_space == "coords" and in_image):
-        refined = apply_affine(affine, refined)
+    refined = refined * unit if in_image else apply_affine(affine, refined)
     refined = np.where(valid[..., None], refined, np.nan)
     if online or getattr(model, "causal", False):
         latency: int | None = 0
