@@ -123,3 +123,21 @@ def test_sigkill_mid_epoch_then_resume_matches_uninterrupted(tmp_path):
     assert _rows(tmp_path / "full") == _rows(killed)[: len(_rows(tmp_path / "full"))] or all(
         r1["val_loss"] == r2["val_loss"] for r1, r2 in zip(_rows(tmp_path / "full"), _rows(killed), strict=True)
     )
+
+
+def test_epoch_shuffle_is_seeded_per_epoch_and_forwards_set_epoch():
+    from tempose.training.datamodule import EpochShuffle
+
+    class Data:
+        epoch = None
+
+        def set_epoch(self, epoch):
+            self.epoch = epoch
+
+    data = Data()
+    sampler = EpochShuffle(10, seed=3, dataset=data)
+    first = list(sampler)
+    sampler.set_epoch(1)
+    assert data.epoch == 1 and sorted(sampler) == list(range(10)) and list(sampler) != first
+    sampler.set_epoch(0)
+    assert list(sampler) == first

@@ -26,6 +26,7 @@ from tempose.heatmaps import decode
 from tempose.inference import refine_sequence
 from tempose.keypoints import KeypointSet, get_keypoint_set
 from tempose.metrics import DEFAULT_ALPHAS, PCKCounts, accel_error, pck, pck_ci
+from tempose.models import output_space
 
 PCK_POOLING_NOTE = (
     "PCK pools hit/count totals over all keypoints and window frames and divides once; "
@@ -53,7 +54,10 @@ def _model_keypoints(model, x, valid, decoder) -> tuple[torch.Tensor, torch.Tens
         xy, found = _input_keypoints(x, valid)
         out = model(xy, found)
         return out, torch.isfinite(out).all(-1)
-    return decode(model(x).float(), decoder)
+    out = model(x).float()
+    if output_space(model) == "coords":
+        return out, torch.isfinite(out).all(-1)
+    return decode(out, decoder)
 
 
 def summarise(per_video: dict[int, PCKCounts], keypoint_set: KeypointSet, accel: tuple[float, int],
@@ -209,11 +213,14 @@ def evaluate_on_store(
     normalizer: str = "torso",
     limit_windows: int | None = None,
     n_boot: int = 1000,
+    split_from: str | Path | None = None,
 ) -> dict[str, Any]:
     """Evaluate a checkpoint (run folder or file) or a registered model/filter on stores.
 
     Unset options come from the run (its stores, split plan, experiment and noise seed) or
     default to the thesis protocol (experiment 1.1, seed 0, ``video`` split with seed 0).
+    ``split_from`` (a run folder or split.json) takes the windows from that run's recorded
+    split, e.g. to score a filter on exactly the windows a trained model was tested on.
     """
     import yaml
 
@@ -240,6 +247,11 @@ def evaluate_on_store(
     elif model_name is None:
         raise InputError("give --checkpoint or --model")
     window = window or 5
+    if split_from is not None:
+        source = Path(split_from)
+        plan = SplitPlan.load(source / "split.json" if source.is_dir() else source)
+        if run_config is None and source.is_dir() and (source / "config.yaml").is_file():
+            run_config = from_dict(TrainConfig, yaml.safe_load((source / "config.yaml").read_text()))
     d = run_config.data if run_config else None
     store_paths = stores or (list(d.stores) if d else None)
     if not store_paths:

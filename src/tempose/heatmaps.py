@@ -89,8 +89,9 @@ def render(
         prof_r[sel] = _blur_matrix(h, float(s))[:, row_i[sel]].T
         prof_c[sel] = _blur_matrix(w, float(s))[:, col_i[sel]].T
     prof_r *= inside.reshape(-1, 1) * scale
-    maps = prof_r[:, :, None] * prof_c[:, None, :]
-    return maps.reshape(*lead, h, w).to(dtype)
+    # profiles are exact in float64; the (…, H, W) outer product is built directly in ``dtype``
+    maps = torch.einsum("nh,nw->nhw", prof_r.to(dtype), prof_c.to(dtype))
+    return maps.reshape(*lead, h, w)
 
 
 # --------------------------------------------------------------------------------------------

@@ -19,7 +19,8 @@ def add_training_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
                         help="override a config field, e.g. --set optim.batch_size=32 (repeatable)")
     parser.add_argument("--max-epochs", type=int, help="at most this many epochs (thesis: 50)")
-    parser.add_argument("--limit-windows", type=int, help="train on at most N windows (val/test: N/4) for short runs")
+    parser.add_argument("--limit-windows", type=int, help="train on at most N windows (short CPU runs)")
+    parser.add_argument("--limit-eval-windows", type=int, help="validate and test on at most N windows each")
     parser.add_argument("--batch-size", type=int)
     parser.add_argument("--lr", type=float)
     parser.add_argument("--seed", type=int)
@@ -43,6 +44,7 @@ def build_config(args: argparse.Namespace, stage: str, extra: dict | None = None
         devices = int(devices)
     flags = {
         "optim.max_epochs": args.max_epochs, "data.limit_windows": args.limit_windows,
+        "data.limit_eval_windows": args.limit_eval_windows,
         "optim.batch_size": args.batch_size, "optim.lr": args.lr, "seed": args.seed, "data.split": args.split,
         "data.num_workers": args.num_workers, "trainer.accelerator": args.accelerator, "trainer.devices": devices,
         "trainer.strategy": args.strategy, "trainer.num_nodes": args.num_nodes, "trainer.precision": args.precision,

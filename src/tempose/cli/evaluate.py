@@ -22,6 +22,7 @@ def register(subparsers) -> None:
                    help="hyperparameter of a --model filter, e.g. --param window_length=9 (repeatable)")
     p.add_argument("--data", nargs="+", metavar="STORE", help="store(s); default: the run's stores")
     p.add_argument("--split", default="test", choices=["train", "val", "test", "holdout", "all"])
+    p.add_argument("--split-from", metavar="RUN", help="take the windows from this run's split.json (e.g. for filters)")
     p.add_argument("--split-protocol", choices=["video", "thesis"], help="without a run (default video)")
     p.add_argument("--split-seed", type=int, help="without a run (default 0)")
     p.add_argument("--experiment", help="noise experiment for keypoint-only stores (default: the run's, or 1.1)")
@@ -47,6 +48,7 @@ def run(args: argparse.Namespace) -> int:
         split=args.split, split_protocol=args.split_protocol, split_seed=args.split_seed,
         experiment=args.experiment, noise_seed=args.seed, window=args.window, decoder=args.decoder,
         normalizer=args.normalizer, limit_windows=args.limit_windows, n_boot=args.bootstrap,
+        split_from=args.split_from,
     )  # fmt: skip
     print(format_table(result))
     if args.json:

@@ -29,7 +29,8 @@ class DataConfig:
     split_seed: int = 0
     noise_seed: int = 0
     resample_noise: bool = False  # fresh pretraining noise every epoch (augmentation; not the thesis)
-    limit_windows: int | None = None  # cap the training windows (val/test are capped to a quarter of it each)
+    limit_windows: int | None = None  # cap the training windows (short CPU runs)
+    limit_eval_windows: int | None = None  # cap the validation and test windows (the same for every model)
     num_workers: int = 2
 
 

@@ -19,15 +19,22 @@ from tempose.training.config import TrainConfig
 
 class EpochShuffle(Sampler[int]):
     """A permutation that depends only on (seed, epoch), so a resumed run sees the same order.
-    Lightning calls ``set_epoch`` before every epoch (and wraps it for DDP)."""
 
-    def __init__(self, length: int, seed: int) -> None:
+    Lightning calls ``set_epoch`` before every epoch's loader iterator is made (and wraps the
+    sampler for DDP); the dataset's own ``set_epoch`` (fresh pretraining noise, if enabled) is
+    called from here, so worker copies made for that epoch see it.
+    """
+
+    def __init__(self, length: int, seed: int, dataset=None) -> None:
         self.length = length
         self.seed = seed
         self.epoch = 0
+        self.dataset = dataset
 
     def set_epoch(self, epoch: int) -> None:
         self.epoch = epoch
+        if hasattr(self.dataset, "set_epoch"):
+            self.dataset.set_epoch(epoch)
 
     def __iter__(self):
         return iter(np.random.default_rng([self.seed, self.epoch]).permutation(self.length).tolist())
@@ -36,15 +43,14 @@ class EpochShuffle(Sampler[int]):
         return self.length
 
 
-def limit_plan(plan: SplitPlan, limit: int | None, seed: int) -> SplitPlan:
-    """Keep at most ``limit`` training windows and ``limit // 4`` (≥ 1) of every other set,
-    chosen evenly (seeded) so short CPU runs still see every part of the data."""
-    if limit is None:
-        return plan
+def limit_plan(plan: SplitPlan, train: int | None, evaluation: int | None, seed: int) -> SplitPlan:
+    """Keep at most ``train`` training windows and ``evaluation`` windows of every other set,
+    chosen evenly (seeded) so short CPU runs still see every part of the data. The caps are
+    separate so that runs with different training budgets share the same test windows."""
     sets = {}
     for name, windows in plan.sets.items():
-        cap = limit if name == "train" else max(limit // 4, 1)
-        if len(windows) > cap:
+        cap = train if name == "train" else evaluation
+        if cap is not None and len(windows) > cap:
             idx = np.sort(np.random.default_rng([seed, len(name)]).choice(len(windows), cap, replace=False))
             windows = windows.select(idx)
         sets[name] = windows
@@ -76,7 +82,7 @@ class WindowDataModule(L.LightningDataModule):
         d = self.config.data
         plan = split(self.stores, protocol=d.split, stage=self.config.stage, length=d.window,
                      stride=d.stride, step=self.experiment.frame_step, seed=d.split_seed)  # fmt: skip
-        return limit_plan(plan, d.limit_windows, d.split_seed)
+        return limit_plan(plan, d.limit_windows, d.limit_eval_windows, d.split_seed)
 
     @property
     def keypoint_set(self) -> str:
@@ -107,7 +113,7 @@ class WindowDataModule(L.LightningDataModule):
     def _loader(self, name: str, shuffle: bool) -> DataLoader:
         ds = self.dataset(name)
         workers = self.config.data.num_workers
-        sampler = EpochShuffle(len(ds), self.config.seed) if shuffle else None
+        sampler = EpochShuffle(len(ds), self.config.seed, ds) if shuffle else None
         return DataLoader(ds, batch_size=self.config.optim.batch_size, sampler=sampler, shuffle=False,
                           num_workers=workers, persistent_workers=False,
                           generator=torch.Generator().manual_seed(self.config.seed))  # fmt: skip

@@ -31,8 +31,9 @@ from tempose.training.module import RefinerModule
 def _quiet_lightning() -> None:
     for name in ("lightning.pytorch", "lightning.fabric", "lightning"):
         logging.getLogger(name).setLevel(logging.WARNING)
-    warnings.filterwarnings("ignore", message=".*does not have many workers.*")
-    warnings.filterwarnings("ignore", message=".*GPU available but not used.*")
+    for message in (".*does not have many workers.*", ".*GPU available but not used.*", ".*LeafSpec.*",
+                    ".*exists and is not empty.*", ".*smaller than the logging interval.*"):
+        warnings.filterwarnings("ignore", message=message)
 
 
 def _finetune_start(config: TrainConfig, dm: WindowDataModule) -> tuple[TrainConfig, dict[str, Any]]:
@@ -112,8 +113,7 @@ def train(config: TrainConfig, out: str | Path, resume: bool = False, progress: 
             # last.ckpt: the latest epoch, overwritten every epoch (for --resume)
             ModelCheckpoint(dirpath=run, filename="last", save_top_k=1, enable_version_counter=False,
                             save_on_train_epoch_end=True),
-            TQDMProgressBar(refresh_rate=20),
-        ],
+        ] + ([TQDMProgressBar(refresh_rate=20)] if progress else []),
     )  # fmt: skip
     trainer.fit(module, datamodule=dm, ckpt_path=str(run / "last.ckpt") if resume else None)
     if trainer.is_global_zero:
