@@ -66,6 +66,15 @@ def _flatten(tree: dict, prefix: str = "") -> dict:
     return out
 
 
-def print_config(config: TrainConfig) -> int:
-    sys.stdout.write(yaml.safe_dump(to_dict(config), sort_keys=False))
+def run_training(args: argparse.Namespace, config: TrainConfig) -> int:
+    """Print the config (``--print-config``) or train into ``--out`` (``--resume`` continues it)."""
+    from tempose.errors import InputError
+    from tempose.training.run import train
+
+    if args.print_config:
+        sys.stdout.write(yaml.safe_dump(to_dict(config), sort_keys=False))
+        return 0
+    if not args.out:
+        raise InputError("--out RUN is required")
+    print(f"run written to {train(config, args.out, resume=args.resume)}")
     return 0

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from tempose.cli._training import add_training_flags, build_config, print_config
+from tempose.cli._training import add_training_flags, build_config, run_training
 
 
 def register(subparsers) -> None:
@@ -24,16 +24,6 @@ def register(subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from tempose.errors import InputError
-    from tempose.training.run import train
-
     extra = {"init_checkpoint": args.checkpoint, "data.stores": [args.data] if args.data else None,
              "data.experiment": args.experiment}  # fmt: skip
-    config = build_config(args, "finetune", extra)
-    if args.print_config:
-        return print_config(config)
-    if not args.out:
-        raise InputError("--out RUN is required")
-    run_dir = train(config, args.out, resume=args.resume)
-    print(f"run written to {run_dir}")
-    return 0
+    return run_training(args, build_config(args, "finetune", extra))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from tempose.cli._training import add_training_flags, build_config, print_config
+from tempose.cli._training import add_training_flags, build_config, run_training
 
 
 def register(subparsers) -> None:
@@ -23,15 +23,5 @@ def register(subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from tempose.errors import InputError
-    from tempose.training.run import train
-
-    config = build_config(args, "pretrain", {"model.name": args.model, "data.experiment": args.experiment,
-                                             "data.stores": args.data})  # fmt: skip
-    if args.print_config:
-        return print_config(config)
-    if not args.out:
-        raise InputError("--out RUN is required")
-    run_dir = train(config, args.out, resume=args.resume)
-    print(f"run written to {run_dir}")
-    return 0
+    extra = {"model.name": args.model, "data.experiment": args.experiment, "data.stores": args.data}
+    return run_training(args, build_config(args, "pretrain", extra))
