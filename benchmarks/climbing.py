@@ -14,8 +14,9 @@ Protocol, leave-one-clip-out (3 folds): for each held-out clip,
   adjusted) as input, heavy's keypoints as targets, each training track cut into pieces of
   ``--piece-frames`` frames that the video split deals to train/val/test (model selection only);
   the un-finetuned Penn Action models are scored too (rows "… (Penn only)");
-* classical filters are tuned on the two training clips (a small grid, best mean PCK) and run in
-  image pixels;
+* classical filters are tuned on the two training clips (a small grid, best mean PCK) and run on
+  image coordinates in heatmap-cell units (``tempose.estimators.refine``), so the grid of
+  ``benchmarks/_common.py`` means the same as on Penn Action;
 * every model refines the held-out clip's two tracks (sliding windows, overlaps averaged).
 
 Scores, pooled over the 6 held-out tracks in image pixels: PCK@0.05/0.1/0.2 against heavy (torso
@@ -71,14 +72,6 @@ from tempose.training.checkpoint import load_refiner  # noqa: E402
 from tempose.training.config import DataConfig, ModelConfig, OptimConfig, TrainConfig, TrainerConfig  # noqa: E402
 
 SIZE = (56, 56)  # the Penn Action models' grid; BlazePose's 64×64 maps are resampled to it
-# Filter grids in image pixels (a heatmap cell of these tracks is ≈ 5–8 image px): unit-free
-# parameters as for Penn Action, the speed gain and the noise variances rescaled.
-IMAGE_GRID = {
-    **FILTER_GRID,
-    "one_euro": [{"min_cutoff": m, "beta": b} for m in (0.004, 0.04, 0.4) for b in (0.0, 0.01, 0.1)],
-    "kalman": [{"process_noise": q, "measurement_noise": r}
-               for q in (0.1, 1.0, 10.0, 100.0) for r in (1.0, 10.0, 100.0)],
-}  # fmt: skip
 
 
 # ------------------------------------------------------------------------------------------
@@ -204,7 +197,7 @@ def predict(cache: Path, video: EstimatedVideo, model, learned: bool) -> np.ndar
 def tune_filter(name: str, train: list[str], inputs: dict, refs: dict) -> dict:
     """The grid point with the best mean PCK@0.05/0.1/0.2 on the training clips' tracks."""
     best = None
-    for params in IMAGE_GRID[name]:
+    for params in FILTER_GRID[name]:
         model = build_model(name, **params)
         s = score({t: _refine(inputs[t], model, False) for t in train}, refs, block=10, n_boot=0)
         mean = float(np.mean(list(s["pck"].values())))
