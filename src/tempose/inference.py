@@ -79,11 +79,12 @@ def refine_sequence(
         out = run(x[None], valid[None])[0]
     else:
         index = _window_index(num_frames, window, online, step)
-        total = torch.zeros_like(x)
-        weight = torch.zeros(num_frames)
+        total, weight = None, torch.zeros(num_frames)
         for start in range(0, index.shape[0], batch_size):
             idx = index[start : start + batch_size]
             pred = run(x[idx], valid[idx])
+            if total is None:  # outputs may be coordinates of heatmap inputs (output_space "coords")
+                total = torch.zeros(num_frames, *pred.shape[2:])
             if online:  # keep only the last frame of each window
                 total[idx[:, -1]] += pred[:, -1]
                 weight[idx[:, -1]] += 1

@@ -38,6 +38,15 @@ def param_count(model: nn.Module, trainable_only: bool = False) -> int:
     return sum(p.numel() for p in model.parameters() if p.requires_grad or not trainable_only)
 
 
+def output_space(model: nn.Module) -> str:
+    """What ``forward`` returns: ``"coords"`` ((B, T, K, 2)) or ``"heatmaps"``.
+
+    Defaults to ``input_space``; a heatmap refiner that regresses coordinates sets the class
+    attribute ``output_space = "coords"``.
+    """
+    return getattr(model, "output_space", model.input_space)
+
+
 def predict_keypoints(
     model: nn.Module, x: torch.Tensor, valid: torch.Tensor | None = None, decoder: str = "argmax"
 ) -> torch.Tensor:
@@ -51,7 +60,8 @@ def predict_keypoints(
     """
     with torch.inference_mode():
         if model.input_space == "heatmaps":
-            return decode(model(x), method=decoder)[0]
+            out = model(x)
+            return out if output_space(model) == "coords" else decode(out, method=decoder)[0]
         if x.dim() == 5:
             x, found = decode(x, method="argmax")
             valid = found if valid is None else valid
@@ -59,4 +69,4 @@ def predict_keypoints(
 
 
 # Family modules register their factories in MODELS on import (keep these last).
-from tempose.models import conv3d, convlstm, deciwatch, filters, identity  # noqa: E402, F401
+from tempose.models import conv3d, convlstm, deciwatch, filters, identity, tempose_net  # noqa: E402, F401

@@ -11,7 +11,7 @@ import torch
 from tempose.heatmaps import decode
 from tempose.keypoints import get_keypoint_set
 from tempose.metrics import DEFAULT_ALPHAS, PCKCounts, pck
-from tempose.models import build_model
+from tempose.models import build_model, output_space
 
 
 def masked_mse(pred: torch.Tensor, target: torch.Tensor, loss_mask: torch.Tensor) -> torch.Tensor:
@@ -68,9 +68,15 @@ class RefinerModule(L.LightningModule):
 
     def keypoints(self, output: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """Model output → (B, T, K, 2) keypoints and a found mask."""
-        if output.shape[-1] == 2 and self.model.input_space == "coords":
+        if output_space(self.model) == "coords":
             return output, torch.isfinite(output).all(-1)
         return decode(output.float(), self.hparams.decoder)
+
+    def loss(self, output: torch.Tensor, batch: dict[str, torch.Tensor]) -> torch.Tensor:
+        """The refiner's own ``loss(output, batch)`` if it defines one, else the thesis's masked MSE."""
+        if hasattr(self.model, "loss"):
+            return self.model.loss(output, batch)
+        return masked_mse(output, batch["target"], batch["loss_mask"])
 
     def identity_keypoints(self, batch: dict[str, torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
         x = batch["input"]
@@ -85,7 +91,7 @@ class RefinerModule(L.LightningModule):
     # ----------------------------------------------------------------------------------------
     def training_step(self, batch: dict[str, torch.Tensor], batch_idx: int) -> torch.Tensor:
         out = self(batch["input"], batch.get("input_valid"))
-        loss = masked_mse(out, batch["target"], batch["loss_mask"])
+        loss = self.loss(out, batch)
         self.log("train/loss", loss, on_step=False, on_epoch=True, batch_size=out.shape[0], sync_dist=True)
         return loss
 
@@ -94,7 +100,7 @@ class RefinerModule(L.LightningModule):
 
     def validation_step(self, batch: dict[str, torch.Tensor], batch_idx: int) -> None:
         out = self(batch["input"], batch.get("input_valid"))
-        loss = masked_mse(out, batch["target"], batch["loss_mask"])
+        loss = self.loss(out, batch)
         self.log("val/loss", loss, on_step=False, on_epoch=True, batch_size=out.shape[0], sync_dist=True)
         self.accumulate(out, batch, self._val_counts)
 
@@ -123,7 +129,7 @@ class RefinerModule(L.LightningModule):
         for batch in loader:
             batch = {k: v.to(self.device) if torch.is_tensor(v) else v for k, v in batch.items()}
             out = self(batch["input"], batch.get("input_valid"))
-            loss_sum += float(masked_mse(out, batch["target"], batch["loss_mask"])) * out.shape[0]
+            loss_sum += float(self.loss(out, batch)) * out.shape[0]
             n += out.shape[0]
             self.accumulate(out, batch, acc)
         self.train(was_training)

@@ -1,0 +1,128 @@
+"""TemposeNet: contract, size, hand-checked features and loss, causality, and the coordinate-output path
+through training, evaluation and whole-sequence inference."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import torch
+
+from conftest import write_keypoint_store
+from tempose.heatmaps import render
+from tempose.inference import refine_sequence
+from tempose.models import build_model, output_space, param_count, predict_keypoints
+from tempose.models.tempose_net import heatmap_features
+from tempose.training.module import RefinerModule
+
+NAMES = ["tempose_net", "tempose_net_causal"]
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_contract_size_and_receptive_field(name):
+    model = build_model(name)
+    assert (model.input_space, output_space(model), model.causal) == ("heatmaps", "coords", name.endswith("causal"))
+    # stem 125·96+96, 4 blocks × (LayerNorm 192 + conv 96·96·3+96 + 1×1 96·96+96), norm 192, head 96·50+50
+    assert param_count(model) == 12_096 + 4 * (192 + 27_744 + 9_312) + 192 + 4_850 == 166_130
+    assert param_count(model) <= 200_000
+    assert model.receptive_field == 1 + 2 * (1 + 2 + 4 + 8) == 31
+
+
+@pytest.mark.parametrize("k,size,t", [(3, (12, 10), 5), (7, (8, 8), 9), (25, (64, 64), 1)])
+def test_any_keypoints_size_and_length(k, size, t):
+    model = build_model("tempose_net", num_keypoints=k, heatmap_size=size, window=t)
+    out = model(torch.rand(2, t, k, *size))
+    assert out.shape == (2, t, k, 2) and torch.isfinite(out).all()
+
+
+def test_features_by_hand():
+    hm = torch.zeros(2, 8, 8)
+    hm[0, 3, 5], hm[0, 3, 6] = 2.0, 1.0  # peak (x 5, y 3), a third of the 3×3 mass one column right
+    xy, found, f = heatmap_features(hm)
+    assert found.tolist() == [True, False]
+    assert torch.allclose(xy[0], torch.tensor([5 + 1 / 3, 3.0]))
+    assert xy[1].tolist() == [0.0, 0.0] and f[1].tolist() == [0.0] * 5  # empty map: nothing invented
+    # x, y scaled to [-1, 1] over the pixel extent, found, log peak share, RMS radius of the 3×3 mass
+    expected = [2 * (5 + 1 / 3 + 0.5) / 8 - 1, 2 * 3.5 / 8 - 1, 1.0, float(torch.log(torch.tensor(2 / 3 + 1e-4))),
+                (1 / 3 - 1 / 9) ** 0.5]  # fmt: skip
+    assert torch.allclose(f[0], torch.tensor(expected), atol=1e-6)
+
+
+def test_border_peak_is_not_pulled_by_clamped_neighbours():
+    hm = torch.zeros(1, 6, 6)
+    hm[0, 0, 0] = 1.0
+    xy, _, _ = heatmap_features(hm)
+    assert xy[0].tolist() == [0.0, 0.0]
+
+
+def test_untrained_model_returns_the_subpixel_input():
+    torch.manual_seed(0)
+    xy = torch.rand(1, 7, 25, 2) * 40 + 5
+    hm = render(xy, (56, 56), sigma=1.5)
+    out = predict_keypoints(build_model("tempose_net").eval(), hm)
+    assert torch.allclose(out, xy.round(), atol=1e-5)  # symmetric blobs at integer points
+
+
+def test_empty_map_takes_the_frames_mean_position():
+    hm = render(torch.tensor([[10.0, 20.0], [30.0, 40.0], [0.0, 0.0]]).expand(1, 3, 3, 2), (56, 56))
+    hm[:, :, 2] = 0
+    out = build_model("tempose_net", num_keypoints=3)(hm)
+    assert torch.allclose(out[0, :, 2], torch.tensor([20.0, 30.0]).expand(3, 2))
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_causality(name):
+    torch.manual_seed(1)
+    model = build_model(name, num_keypoints=4, heatmap_size=(16, 16)).eval()
+    for p in model.parameters():  # a non-trivial network (the head starts at zero)
+        torch.nn.init.normal_(p, std=0.2)
+    x = torch.rand(1, 12, 4, 16, 16)
+    y = x.clone()
+    y[:, 8:] = torch.rand(1, 4, 4, 16, 16)  # change the future of frame 7
+    a, b = model(x), model(y)
+    assert torch.equal(a[:, :8], b[:, :8]) == model.causal
+    assert not torch.equal(a[:, 8:], b[:, 8:])
+
+
+def test_loss_by_hand():
+    model = build_model("tempose_net", num_keypoints=2, velocity_weight=0.5)
+    target = torch.zeros(1, 3, 2, 2)
+    pred = target.clone()
+    pred[0, 1, 0, 0] = 2.0  # one x off by 2 px in the middle frame
+    batch = {"target_xy": target, "visible": torch.ones(1, 3, 2, dtype=torch.bool),
+             "loss_mask": torch.tensor([[True, True]])}  # fmt: skip
+    # position: 2 / 12 coordinates; velocity: |+2| + |−2| over 2·2·2 = 8 coordinates, × 0.5
+    assert float(model.loss(pred, batch)) == pytest.approx(2 / 12 + 0.5 * 4 / 8)
+    batch["loss_mask"] = torch.tensor([[False, True]])  # keypoint 0 not provided by the source
+    assert float(model.loss(pred, batch)) == 0.0
+
+
+def test_refiner_module_uses_the_model_loss_and_coordinates():
+    module = RefinerModule("tempose_net", num_keypoints=25, window=5)
+    out = torch.rand(2, 5, 25, 2) * 50
+    xy, found = module.keypoints(out)
+    assert xy is out and found.all()
+    batch = {"target_xy": out + 1, "visible": torch.ones(2, 5, 25, dtype=torch.bool),
+             "loss_mask": torch.ones(2, 25, dtype=torch.bool)}  # fmt: skip
+    assert float(module.loss(out, batch)) == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize("online", [False, True])
+def test_refine_sequence_returns_coordinates(online):
+    xy = torch.arange(9.0)[:, None, None].expand(9, 3, 2) + 10
+    hm = render(xy, (32, 32))
+    out = refine_sequence(build_model("tempose_net", num_keypoints=3, heatmap_size=(32, 32)), hm, window=5,
+                          online=online)  # fmt: skip
+    assert out.shape == (9, 3, 2)
+    assert torch.allclose(torch.as_tensor(out), xy)
+
+
+def test_pretrain_and_evaluate_through_the_cli(tmp_path):
+    from tempose.cli import main
+
+    kp = write_keypoint_store(tmp_path / "kp.h5", videos=5, frames=14)
+    assert main(["pretrain", "--model", "tempose_net", "--data", str(kp), "--out", str(tmp_path / "run"),
+                 "--max-epochs", "1", "--num-workers", "0", "--limit-windows", "8", "--batch-size", "4"]) == 0
+    test = json.loads((tmp_path / "run" / "test.json").read_text())
+    assert test["model"]["parameters"] == 166_130
+    assert 0 <= test["test"]["model"]["pck"]["0.2"] <= 1 and test["test"]["model"]["accel_error_px"] >= 0
