@@ -22,8 +22,9 @@ NAMES = ["tempose_net", "tempose_net_causal"]
 def test_contract_size_and_receptive_field(name):
     model = build_model(name)
     assert (model.input_space, output_space(model), model.causal) == ("heatmaps", "coords", name.endswith("causal"))
-    # stem 125·96+96, 4 blocks × (LayerNorm 192 + conv 96·96·3+96 + 1×1 96·96+96), norm 192, head 96·50+50
-    assert param_count(model) == 12_096 + 4 * (192 + 27_744 + 9_312) + 192 + 4_850 == 166_130
+    # stem 125·96+96, 4 blocks × (LayerNorm 192 + conv 96·96·3+96 + 1×1 96·96+96), norm 192, head 96·50+50,
+    # smoothing kernel 15
+    assert param_count(model) == 12_096 + 4 * (192 + 27_744 + 9_312) + 192 + 4_850 + 15 == 166_145
     assert param_count(model) <= 200_000
     assert model.receptive_field == 1 + 2 * (1 + 2 + 4 + 8) == 31
 
@@ -55,19 +56,28 @@ def test_border_peak_is_not_pulled_by_clamped_neighbours():
     assert xy[0].tolist() == [0.0, 0.0]
 
 
-def test_untrained_model_returns_the_subpixel_input():
+def test_untrained_model_is_a_gaussian_smoother():
     torch.manual_seed(0)
-    xy = torch.rand(1, 7, 25, 2) * 40 + 5
-    hm = render(xy, (56, 56), sigma=1.5)
-    out = predict_keypoints(build_model("tempose_net").eval(), hm)
-    assert torch.allclose(out, xy.round(), atol=1e-5)  # symmetric blobs at integer points
+    still = (torch.rand(1, 1, 25, 2) * 40 + 5).round().expand(1, 7, 25, 2)
+    hm = render(still, (56, 56), sigma=1.5)
+    model = build_model("tempose_net", smooth_size=3, smooth_sigma=1.0).eval()
+    assert torch.allclose(predict_keypoints(model, hm), still, atol=1e-5)  # symmetric blobs at integer points
+    # one keypoint jumps by 6 px in frame 3 only: weights e^-0.5, 1, e^-0.5 spread the jump over frames 2–4
+    moved = still.clone()
+    moved[0, 3, 0, 0] += 6
+    out = predict_keypoints(model, render(moved, (56, 56)))
+    w = torch.softmax(torch.tensor([-0.5, 0.0, -0.5]), 0)
+    expected = still[0, :, 0, 0] + 6 * torch.tensor([0, 0, w[0], w[1], w[2], 0, 0])
+    assert torch.allclose(out[0, :, 0, 0], expected, atol=1e-5)
 
 
-def test_empty_map_takes_the_frames_mean_position():
+def test_gaps_are_bridged_and_empty_keypoints_take_the_frames_mean():
     hm = render(torch.tensor([[10.0, 20.0], [30.0, 40.0], [0.0, 0.0]]).expand(1, 3, 3, 2), (56, 56))
-    hm[:, :, 2] = 0
+    hm[:, :, 2] = 0  # never detected: the mean of the frame's detections
+    hm[:, 1, 0] = 0  # missed in frame 1: its neighbours' position
     out = build_model("tempose_net", num_keypoints=3)(hm)
-    assert torch.allclose(out[0, :, 2], torch.tensor([20.0, 30.0]).expand(3, 2))
+    assert torch.allclose(out[0, :, 2], torch.tensor([[20.0, 30.0], [30.0, 40.0], [20.0, 30.0]]))
+    assert torch.allclose(out[0, :, 0], torch.tensor([10.0, 20.0]).expand(3, 2))
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -109,7 +119,7 @@ def test_refiner_module_uses_the_model_loss_and_coordinates():
 
 @pytest.mark.parametrize("online", [False, True])
 def test_refine_sequence_returns_coordinates(online):
-    xy = torch.arange(9.0)[:, None, None].expand(9, 3, 2) + 10
+    xy = torch.tensor([[10.0, 12.0], [20.0, 5.0], [3.0, 30.0]]).expand(9, 3, 2)
     hm = render(xy, (32, 32))
     out = refine_sequence(build_model("tempose_net", num_keypoints=3, heatmap_size=(32, 32)), hm, window=5,
                           online=online)  # fmt: skip
@@ -124,5 +134,5 @@ def test_pretrain_and_evaluate_through_the_cli(tmp_path):
     assert main(["pretrain", "--model", "tempose_net", "--data", str(kp), "--out", str(tmp_path / "run"),
                  "--max-epochs", "1", "--num-workers", "0", "--limit-windows", "8", "--batch-size", "4"]) == 0
     test = json.loads((tmp_path / "run" / "test.json").read_text())
-    assert test["model"]["parameters"] == 166_130
+    assert test["model"]["parameters"] == 166_145
     assert 0 <= test["test"]["model"]["pck"]["0.2"] <= 1 and test["test"]["model"]["accel_error_px"] >= 0

@@ -93,9 +93,11 @@ class TemposeNet(nn.Module):
     :func:`heatmap_features` turns each map into 5 numbers; a 1×1 stem mixes the ``5·K`` numbers of
     a frame into ``width`` channels; ``len(dilations)`` residual blocks of kernel ``kernel_size``
     look along time (receptive field ``1 + (k − 1)·Σ dilations`` frames, any T works); a 1×1 head
-    predicts a per-keypoint offset in pixels that is added to the sub-pixel input position (the
-    frame's mean detected position where a map is empty). The head starts at zero, so the
-    untrained model returns the sub-pixel decoding of its input.
+    predicts a per-keypoint offset in pixels that is added to a base: the sub-pixel input
+    positions averaged over ``smooth_size`` frames with a learned kernel (initialised to a
+    Gaussian of ``smooth_sigma`` frames; gaps renormalised). The head starts at zero, so the
+    untrained model is that Gaussian smoother; training learns what a filter cannot (skeleton
+    structure, motion, confidence).
 
     ``loss`` is the L1 coordinate loss on present, provided keypoints (``target_xy``, ``visible``,
     ``loss_mask`` of the samples) plus ``velocity_weight`` × the L1 loss on frame-to-frame motion.
@@ -114,10 +116,16 @@ class TemposeNet(nn.Module):
         kernel_size: int = 3,
         dropout: float = 0.0,
         velocity_weight: float = 0.5,
+        smooth_size: int = 15,
+        smooth_sigma: float = 3.0,
     ) -> None:
         super().__init__()
         self.num_keypoints = num_keypoints
         self.velocity_weight = velocity_weight
+        # the residual's base: a learned normalised temporal kernel over the detected input positions,
+        # initialised to a Gaussian of ``smooth_sigma`` frames (one-sided for the causal variant)
+        taps = torch.arange(smooth_size, dtype=torch.float32) - (smooth_size - 1 if self.causal else smooth_size // 2)
+        self.smooth_logits = nn.Parameter(-0.5 * (taps / smooth_sigma) ** 2)
         self.stem = nn.Conv1d(NUM_FEATURES * num_keypoints, width, 1)
         self.blocks = nn.Sequential(
             *(_TemporalBlock(width, kernel_size, d, self.causal, dropout) for d in dilations)
@@ -132,7 +140,8 @@ class TemposeNet(nn.Module):
     @property
     def receptive_field(self) -> int:
         """Frames that influence one output frame."""
-        return 1 + sum(b.conv.dilation[0] * (b.conv.kernel_size[0] - 1) for b in self.blocks)
+        convs = 1 + sum(b.conv.dilation[0] * (b.conv.kernel_size[0] - 1) for b in self.blocks)
+        return max(convs, self.smooth_logits.numel())
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.refine(*heatmap_features(x))
@@ -141,13 +150,25 @@ class TemposeNet(nn.Module):
         """The network on :func:`heatmap_features` outputs ``(B, T, K, ·)`` (lets training reuse
         features computed once per sequence)."""
         b, t, k = xy.shape[:3]
-        f = found[..., None].float()
-        mean = (xy * f).sum(2, keepdim=True) / f.sum(2, keepdim=True).clamp_min(1)
-        base = torch.where(found[..., None], xy, mean)
+        base = self.smooth(xy, found)
         z = self.stem(feats.reshape(b, t, k * NUM_FEATURES).transpose(1, 2))
         z = self.head(F.gelu(self.norm(self.blocks(z))))
         offset = z.transpose(1, 2).reshape(b, t, k, 2)
         return base + offset * self.px
+
+    def smooth(self, xy: torch.Tensor, found: torch.Tensor) -> torch.Tensor:
+        """Detected positions ``(B, T, K, 2)`` averaged over time with the learned kernel (gaps
+        renormalised); the frame's mean detected position where no detection is in reach."""
+        b, t, k = xy.shape[:3]
+        f = found[..., None].to(xy.dtype)
+        z = torch.cat([xy * f, f], -1).permute(0, 2, 3, 1).reshape(b, 3 * k, t)
+        size = self.smooth_logits.numel()
+        pad = (size - 1, 0) if self.causal else (size // 2, size - 1 - size // 2)
+        w = torch.softmax(self.smooth_logits, 0).expand(3 * k, 1, size)  # tap j ↔ offset j − pad[0]
+        z = F.conv1d(F.pad(z, pad, mode="replicate"), w, groups=3 * k).reshape(b, k, 3, t).permute(0, 3, 1, 2)
+        mean = (xy * f).sum(2, keepdim=True) / f.sum(2, keepdim=True).clamp_min(1)
+        den = z[..., 2:]
+        return torch.where(den > 1e-6, z[..., :2] / den.clamp_min(1e-6), mean)
 
     def loss(self, pred: torch.Tensor, batch: dict[str, torch.Tensor]) -> torch.Tensor:
         """L1 position + velocity loss in heatmap pixels over present, provided keypoints."""
