@@ -14,6 +14,8 @@ from conftest import write_heatmap_store, write_keypoint_store
 from tempose.cli import main
 from tempose.training.checkpoint import load_refiner
 
+# small grids and evaluation sets keep these end-to-end runs to seconds on a 2-core CPU
+FAST = ["--set", "data.heatmap_size=[24,24]", "--num-workers", "0", "--limit-eval-windows", "24"]
 RUN_FILES = {"config.yaml", "split.json", "metrics.csv", "best.ckpt", "best.json", "last.ckpt", "test.json"}
 
 
@@ -24,8 +26,8 @@ def _rows(run: Path) -> list[dict]:
 
 def test_pretrain_then_finetune_writes_every_file(tmp_path):
     kp = write_keypoint_store(tmp_path / "kp.h5")
-    hm = write_heatmap_store(tmp_path / "hm.h5")
-    common = ["--max-epochs", "2", "--num-workers", "0", "--batch-size", "8"]
+    hm = write_heatmap_store(tmp_path / "hm.h5", size=24)
+    common = ["--max-epochs", "2", "--batch-size", "8", *FAST]
     assert main(["pretrain", "--model", "conv3d", "--experiment", "1.2", "--data", str(kp),
                  "--out", str(tmp_path / "pre"), "--limit-windows", "32", *common]) == 0  # fmt: skip
     pre = tmp_path / "pre"
@@ -53,14 +55,14 @@ def test_pretrain_then_finetune_writes_every_file(tmp_path):
 def test_refuses_to_overwrite_and_mismatched_heatmap_size(tmp_path, capsys):
     kp = write_keypoint_store(tmp_path / "kp.h5", videos=5, frames=12)
     args = ["pretrain", "--model", "conv3d", "--data", str(kp), "--out", str(tmp_path / "run"),
-            "--max-epochs", "1", "--num-workers", "0", "--limit-windows", "8"]  # fmt: skip
+            "--max-epochs", "1", "--limit-windows", "8", *FAST]  # fmt: skip
     assert main(args) == 0
     assert main(args) == 2
     assert "not empty" in capsys.readouterr().err
     hm64 = write_heatmap_store(tmp_path / "hm64.h5", videos=5, frames=12, size=64)
     assert main(["finetune", "--checkpoint", str(tmp_path / "run"), "--data", str(hm64),
                  "--out", str(tmp_path / "ft")]) == 2  # fmt: skip
-    assert "56x56" in capsys.readouterr().err
+    assert "24x24" in capsys.readouterr().err
 
 
 def test_plateau_reduces_lr_and_stops_at_the_thesis_epochs(tmp_path, monkeypatch):
@@ -78,7 +80,7 @@ def test_plateau_reduces_lr_and_stops_at_the_thesis_epochs(tmp_path, monkeypatch
     monkeypatch.setattr(module_mod.RefinerModule, "validation_step", validation_step)
     kp = write_keypoint_store(tmp_path / "kp.h5", videos=5, frames=6)
     assert main(["pretrain", "--model", "conv3d", "--data", str(kp), "--out", str(tmp_path / "run"),
-                 "--num-workers", "0", "--limit-windows", "2", "--batch-size", "2"]) == 0  # fmt: skip
+                 "--limit-windows", "2", "--batch-size", "2", *FAST]) == 0  # fmt: skip
     rows = _rows(tmp_path / "run")
     assert [int(r["epoch"]) for r in rows] == list(range(13))
     lrs = [float(r["lr"]) for r in rows[1:]]
@@ -87,11 +89,11 @@ def test_plateau_reduces_lr_and_stops_at_the_thesis_epochs(tmp_path, monkeypatch
 
 def test_finetune_can_choose_epoch_zero(tmp_path):
     kp = write_keypoint_store(tmp_path / "kp.h5", videos=5, frames=20)
-    hm = write_heatmap_store(tmp_path / "hm.h5", videos=5, frames=20)
+    hm = write_heatmap_store(tmp_path / "hm.h5", videos=5, frames=20, size=24)
     assert main(["pretrain", "--model", "conv3d", "--data", str(kp), "--out", str(tmp_path / "pre"),
-                 "--max-epochs", "3", "--num-workers", "0", "--limit-windows", "40", "--batch-size", "8"]) == 0
+                 "--max-epochs", "3", "--limit-windows", "40", "--batch-size", "8", *FAST]) == 0
     assert main(["finetune", "--checkpoint", str(tmp_path / "pre"), "--data", str(hm), "--out",
-                 str(tmp_path / "ft"), "--max-epochs", "2", "--num-workers", "0", "--lr", "50"]) == 0  # fmt: skip
+                 str(tmp_path / "ft"), "--max-epochs", "2", "--lr", "50", *FAST]) == 0  # fmt: skip
     best = json.loads((tmp_path / "ft" / "best.json").read_text())
     assert best["epoch"] == 0  # a huge learning rate ruins the model: the pretrained weights are kept
 
@@ -100,7 +102,7 @@ def test_finetune_can_choose_epoch_zero(tmp_path):
 def test_sigkill_mid_epoch_then_resume_matches_uninterrupted(tmp_path):
     kp = write_keypoint_store(tmp_path / "kp.h5", videos=8, frames=60)
     base = [sys.executable, "-m", "tempose", "pretrain", "--model", "conv3d", "--data", str(kp),
-            "--max-epochs", "3", "--num-workers", "0", "--batch-size", "4", "--limit-windows", "80"]  # fmt: skip
+            "--max-epochs", "3", "--batch-size", "4", "--limit-windows", "80", *FAST]  # fmt: skip
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
     subprocess.run([*base, "--out", str(tmp_path / "full")], check=True, env=env, capture_output=True)
 
