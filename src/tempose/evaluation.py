@@ -269,7 +269,7 @@ def evaluate_on_store(
     if limit_windows is not None and len(windows) > limit_windows:
         windows = windows.select(np.sort(np.random.default_rng(s_seed).choice(len(windows), limit_windows, False)))
     if checkpoint is None:
-        size = (56, 56)
+        size = tuple(d.heatmap_size) if d else (56, 56)
         if stage == "finetune":
             size = tuple(int(v) for v in first.read(first.names[0]).heatmaps.shape[-2:])
         model = build_model(model_name, num_keypoints=25, window=window, heatmap_size=size, **(model_params or {}))
@@ -281,7 +281,7 @@ def evaluate_on_store(
             raise InputError(f"checkpoint expects {meta['heatmap_size'][0]}x{meta['heatmap_size'][1]} heatmaps, "
                              f"the store has {size[0]}x{size[1]}", store_paths[0])  # fmt: skip
     else:
-        size = tuple(meta.get("heatmap_size", (56, 56)))
+        size = tuple(meta.get("heatmap_size", d.heatmap_size if d else (56, 56)))
         dataset = PretrainDataset(store_objs, windows, exp, space=space, heatmap_size=size, seed=seed)
     result = evaluate(model, dataset, window=window, step=exp.frame_step, decoder=decoder,
                       normalizer=normalizer, n_boot=n_boot, seed=s_seed)  # fmt: skip
