@@ -12,6 +12,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.ticker import MaxNLocator  # noqa: E402
 
 from tempose.report.names import display_name, stage_title  # noqa: E402
 from tempose.report.runs import Run  # noqa: E402
@@ -38,8 +39,9 @@ def _series(curves: list[dict[str, float]], key: str) -> list[float]:
 def figure1(runs: list[Run], stage: str, path: Path) -> list[str]:
     """Write the stage's Figure 1 PNG to ``path``; returns notes on runs without curves."""
     staged = [r for r in runs if r.stage == stage]
-    models = list(dict.fromkeys(r.model for r in staged))
     notes = [f"{r.name}: no training curves ({'; '.join(r.notes)})." for r in staged if not r.curves]
+    # rows only for architectures with curves (filters have nothing to train), all if none has any
+    models = list(dict.fromkeys(r.model for r in staged if r.curves)) or list(dict.fromkeys(r.model for r in staged))
     fig, axes = plt.subplots(len(models), 3, figsize=(15, 3.6 * len(models)), squeeze=False)
     colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
     for row, model in enumerate(models):
@@ -48,6 +50,7 @@ def figure1(runs: list[Run], stage: str, path: Path) -> list[str]:
             ax = axes[row][col]
             ax.set_title(f"{display_name(model)}: {title}", fontsize=11)
             ax.set_xlabel("Epoch")
+            ax.xaxis.set_major_locator(MaxNLocator(integer=True))
             ax.set_ylabel(ylabel)
             ax.grid(alpha=0.3)
             repeated = {e for e, n in Counter(r.experiment for r in mine).items() if n > 1}
@@ -63,7 +66,7 @@ def figure1(runs: list[Run], stage: str, path: Path) -> list[str]:
             if mine:
                 ax.legend(fontsize=8, loc="best", title="experiment", title_fontsize=8)
     fig.suptitle(f"{stage_title(stage)}: training curves (dots: learning-rate reductions)", fontsize=13)
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0, 1, 1 - 0.5 / (3.6 * len(models))))  # leave room for the title
     fig.savefig(path, dpi=100)
     plt.close(fig)
     return notes
