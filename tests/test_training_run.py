@@ -143,3 +143,28 @@ def test_epoch_shuffle_is_seeded_per_epoch_and_forwards_set_epoch():
     assert data.epoch == 1 and sorted(sampler) == list(range(10)) and list(sampler) != first
     sampler.set_epoch(0)
     assert list(sampler) == first
+
+
+def test_online_refinement_never_looks_ahead():
+    import numpy as np
+
+    from tempose.inference import refine_sequence
+    from tempose.models import build_model
+
+    rng = np.random.default_rng(0)
+    xy = torch.tensor(rng.normal(20, 2, size=(12, 25, 2)), dtype=torch.float32)
+    changed = xy.clone()
+    changed[8:] += 5.0  # the future changes
+    for name in ("savgol", "conv3d"):
+        model = build_model(name)
+        inputs = xy if model.input_space == "coords" else None
+        if inputs is None:
+            from tempose.heatmaps import render
+
+            a, b = render(xy, (24, 24)), render(changed, (24, 24))
+        else:
+            a, b = xy, changed
+        out_a = refine_sequence(model, a, online=True)
+        out_b = refine_sequence(model, b, online=True)
+        np.testing.assert_array_equal(out_a[:8], out_b[:8])
+        assert not np.array_equal(refine_sequence(model, a)[:8], refine_sequence(model, b)[:8])

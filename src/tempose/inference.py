@@ -8,7 +8,8 @@ parameters (identity, classical filters) run once over the whole sequence.
 
 ``online=True`` is causal: frame t is refined from the window that *ends* at t (frames before
 the start are the first frame repeated) and only that window's last output is kept, so the
-latency is 0 frames at the cost of never seeing the future.
+latency is 0 frames at the cost of never seeing the future. A non-causal filter in online mode
+is run on the frames up to t for every t.
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ def refine_sequence(
     online: bool = False,
     batch_size: int = 64,
     step: int = 1,
+    history: int | None = None,
 ) -> np.ndarray:
     """Refined keypoints ``(T, K, 2)`` (x, y heatmap pixels) for one sequence.
 
@@ -58,6 +60,8 @@ def refine_sequence(
         decoder: heatmap decoder for heatmap refiners' outputs.
         online: causal mode (see the module docstring).
         step: frame step inside a window (2 = the thesis's half frame rate, experiments x.3).
+        history: in online mode, how many past frames (including t) a non-causal filter sees
+            (default: all; bounding it keeps long videos linear in time).
     """
     model.eval()
     x = torch.as_tensor(inputs).float()
@@ -75,7 +79,11 @@ def refine_sequence(
         out = model(batch, batch_valid) if model.input_space == "coords" else model(batch)
         return out.float().cpu()
 
-    if not _is_windowed(model):
+    if not _is_windowed(model) and online and not model.causal:
+        # a whole-sequence filter that looks ahead: frame t sees only frames ≤ t
+        first = [0 if history is None else max(0, t - history + 1) for t in range(num_frames)]
+        out = torch.stack([run(x[None, lo : t + 1], valid[None, lo : t + 1])[0, -1] for t, lo in enumerate(first)])
+    elif not _is_windowed(model):
         out = run(x[None], valid[None])[0]
     else:
         index = _window_index(num_frames, window, online, step)

@@ -98,6 +98,12 @@ class VideoRecord:
             fail(f"boxes must be (T, 4), got {np.asarray(self.boxes).shape}")
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 def _atomic_target(path: Path, overwrite: bool) -> Path:
     if path.exists() and not overwrite:
         raise InputError("already exists; refusing to overwrite (pass --overwrite)", path)
@@ -148,6 +154,7 @@ def store_writer(path: str | Path, overwrite: bool = False, **attrs: Any) -> Ite
             for key, value in attrs.items():
                 f.attrs[key] = value
             yield f.create_group("videos")
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600 files; give the store normal permissions
         os.replace(tmp, path)
     finally:
         if tmp.exists():

@@ -81,14 +81,6 @@ def cell_size(video: EstimatedVideo) -> float:
     return float(np.sqrt(np.median(det))) if det.size else 1.0
 
 
-def _online_filter(model: nn.Module, xy: np.ndarray, valid: np.ndarray, history: int) -> np.ndarray:
-    out = np.full_like(xy, np.nan)
-    for t in range(xy.shape[0]):
-        lo = max(0, t - history + 1)
-        out[t] = refine_sequence(model, xy[lo : t + 1], valid[lo : t + 1])[-1]
-    return out
-
-
 def refine_video(
     video: EstimatedVideo,
     model: nn.Module,
@@ -126,10 +118,7 @@ def refine_video(
     else:
         xy, _ = decode(torch.from_numpy(heatmaps), decoder)
         inputs = np.where(valid[..., None], raw[..., :2] / unit, 0.0) if in_image else xy.numpy()
-    if online and filt and not getattr(model, "causal", False):
-        refined = _online_filter(model, inputs, valid, history)
-    else:
-        refined = refine_sequence(model, inputs, valid, window=window, decoder=decoder, online=online)
+    refined = refine_sequence(model, inputs, valid, window=window, decoder=decoder, online=online, history=history)
     refined = refined * unit if in_image else apply_affine(affine, refined)
     refined = np.where(valid[..., None], refined, np.nan)
     if online or getattr(model, "causal", False):
