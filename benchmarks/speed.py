@@ -68,7 +68,8 @@ def child(label: str, name: str, params: dict, device: str, iters: int) -> dict:
     if name in FILTERS or name == "identity":
         return {"ms_per_300_frames": bm.filter_ms(name, iters, dev) if name != "identity" else None}
     model = build_model(name, **params).to(dev)
-    row = {"params": param_count(model), "infer_ms_b1": bm.infer_ms(model, 1, iters, dev),
+    row = {"params": param_count(model), "input_space": model.input_space,
+           "infer_ms_b1": bm.infer_ms(model, 1, iters, dev),
            "infer_ms_b16": bm.infer_ms(model, 16, max(1, iters // 2), dev),
            "train_windows_per_s": bm.train_windows_per_s(model, max(1, iters // 2), dev)}  # fmt: skip
     if dev.type == "cuda":
@@ -179,11 +180,13 @@ def main(argv: list[str] | None = None) -> int:
     )  # fmt: skip
     parts = [table]
     if data:
-        fastest = max(learned, key=lambda r: r["train_windows_per_s"]) if learned else None
         d_rows = [[d["case"], str(d["workers"]), num(d["windows_per_s"], 0)] for d in data]
-        if fastest:
-            label = f"fastest model's training ({fastest['model']})"
-            d_rows.append([label, "", num(fastest["train_windows_per_s"], 0)])
+        for space in ("heatmaps", "coords"):
+            same = [r for r in learned if r["input_space"] == space]
+            if same:
+                fastest = max(same, key=lambda r: r["train_windows_per_s"])
+                label = f"fastest {space} model's training ({fastest['model']}, batch 16)"
+                d_rows.append([label, "", num(fastest["train_windows_per_s"], 0)])
         parts.append(markdown_table(["data pipeline (batch 16)", "workers", "windows/s"], d_rows))
     if e2e:
         e_rows = [[r["refiner"], str(r["frames"]), num(r["estimator_fps"], 1), num(r["refiner_fps"], 0),
