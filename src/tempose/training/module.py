@@ -152,7 +152,7 @@ class RefinerModule(L.LightningModule):
         params = [p for p in self.parameters() if p.requires_grad]
         if not params:
             return None
-        optimizer = torch.optim.Adam(params, lr=self.hparams.lr, weight_decay=self.hparams.weight_decay)
+        optimizer = torch.optim.Adam(params, lr=self.hparams.lr, weight_decay=self.hparams.weight_decay, foreach=True)
         scheduler = torch.optim.lr_scheduler.ReduceLROnPlateau(
             optimizer, mode="min", factor=self.hparams.lr_factor, patience=self.hparams.lr_patience
         )
