@@ -60,11 +60,12 @@ FULL = DemoConfig(
     models=(
         DemoModel("conv3d", 2400, 1600),
         DemoModel("deciwatch", 20000, 4000),
-        DemoModel("biconvlstm_sum", 240, 160),
-        DemoModel("biconvlstm_concat", 240, 160),
+        DemoModel("biconvlstm_sum", 96, 64),  # the ConvLSTMs train at ~4 windows/s on 2 cores
+        DemoModel("biconvlstm_concat", 96, 64),
     ),
-    pretrain_epochs=6,
-    finetune_epochs=6,
+    pretrain_epochs=5,
+    finetune_epochs=5,
+    eval_windows=200,
 )
 
 

@@ -38,6 +38,9 @@ def _alpha_key(a: float) -> str:
     return f"{a:g}"
 
 
+_PER_FRAME = ("input", "input_valid", "target", "target_xy", "visible", "frames")
+
+
 def is_windowed(model: torch.nn.Module) -> bool:
     """Trainable refiners work on windows; parameter-free ones (identity, filters) on whole videos."""
     return any(p.requires_grad for p in model.parameters())
@@ -96,12 +99,16 @@ def evaluate(
     seed: int = 0,
     with_accel: bool = True,
     num_workers: int = 0,
+    accel_max_frames: int | None = None,
 ) -> dict[str, Any]:
     """Evaluate ``model`` and the identity on every window of ``dataset``.
 
     ``dataset`` yields window samples (see docs/ARCHITECTURE.md) and provides ``videos`` and
     ``sequence(video_index)`` (every frame of the video as one sample) for filters and the
     acceleration error; ``step`` is the windows' frame step (2 for experiments x.3).
+    ``accel_max_frames`` measures a window model's acceleration error on at most the first that
+    many frames of each video (budgeted runs: refining whole long videos with a slow model costs
+    more than the whole test set); the frame count used is reported as ``accel_frames``.
     Returns ``{"counts", "model", "identity", "seconds"}``.
     """
     kset = keypoint_set if isinstance(keypoint_set, KeypointSet) else get_keypoint_set(keypoint_set)
@@ -120,6 +127,9 @@ def evaluate(
     if not windowed or with_accel:
         for v in range(len(dataset.videos)):
             seq = sequence(v)
+            if windowed and accel_max_frames is not None:
+                seq = seq_cache[v] = {k: (val[:accel_max_frames] if k in _PER_FRAME else val)
+                                      for k, val in seq.items()}  # fmt: skip
             seq_pred[v] = refine_sequence(
                 model, seq["input"], seq["input_valid"], window=window, step=step, decoder=decoder
             )
