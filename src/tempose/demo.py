@@ -58,14 +58,14 @@ QUICK = DemoConfig(
 FULL = DemoConfig(
     synthetic="default",
     models=(
-        DemoModel("conv3d", 2400, 1600),
-        DemoModel("deciwatch", 20000, 4000),
-        DemoModel("biconvlstm_sum", 96, 64),  # the ConvLSTMs train at ~4 windows/s on 2 cores
-        DemoModel("biconvlstm_concat", 96, 64),
+        DemoModel("conv3d", 1200, 800),
+        DemoModel("deciwatch", 12000, 3000),
+        DemoModel("biconvlstm_sum", 64, 48),  # the ConvLSTMs train at ~4 windows/s on 2 cores
+        DemoModel("biconvlstm_concat", 64, 48),
     ),
-    pretrain_epochs=5,
-    finetune_epochs=5,
-    eval_windows=200,
+    pretrain_epochs=4,
+    finetune_epochs=4,
+    eval_windows=160,
 )
 
 

@@ -134,8 +134,8 @@ def write_test_results(run: Path, config: TrainConfig, dm: WindowDataModule) -> 
     }  # fmt: skip
     for name in ("test", "holdout"):
         if name in dm.plan.sets and len(dm.plan.sets[name]):
-            # budgeted runs (capped evaluation windows) measure the acceleration error on ≤ 300 frames per video
-            accel_frames = 300 if config.data.limit_eval_windows is not None else None
+            # budgeted runs (capped evaluation windows) measure the acceleration error on ≤ 100 frames per video
+            accel_frames = 100 if config.data.limit_eval_windows is not None else None
             result[name] = evaluate(model, dm.dataset(name), window=meta["window"], step=dm.experiment.frame_step,
                                     decoder=config.decoder, seed=config.seed,
                                     accel_max_frames=accel_frames)  # fmt: skip
