@@ -60,12 +60,12 @@ FULL = DemoConfig(
     models=(
         DemoModel("conv3d", 1200, 800),
         DemoModel("deciwatch", 12000, 3000),
-        DemoModel("biconvlstm_sum", 64, 48),  # the ConvLSTMs train at ~4 windows/s on 2 cores
-        DemoModel("biconvlstm_concat", 64, 48),
+        DemoModel("biconvlstm_sum", 48, 32),  # the ConvLSTMs train at ~4 windows/s on 2 cores
+        DemoModel("biconvlstm_concat", 48, 32),
     ),
-    pretrain_epochs=4,
-    finetune_epochs=4,
-    eval_windows=160,
+    pretrain_epochs=3,
+    finetune_epochs=3,
+    eval_windows=96,
 )
 
 
