@@ -80,7 +80,7 @@ def run_demo(out: str | Path, quick: bool = False, overwrite: bool = False) -> d
     from tempose.synthetic import DEFAULT as SYN_DEFAULT
     from tempose.synthetic import QUICK as SYN_QUICK
     from tempose.synthetic import generate
-    from tempose.training.run import _finite, train
+    from tempose.training.run import _finite
 
     cfg = QUICK if quick else FULL
     out = Path(out)
@@ -105,13 +105,13 @@ def run_demo(out: str | Path, quick: bool = False, overwrite: bool = False) -> d
         )  # fmt: skip
         pre_dir = out / "runs" / f"pretrain_{m.name}_{cfg.experiment}"
         _log(f"pretraining {m.name} ({m.pretrain_windows} windows, {cfg.pretrain_epochs} epochs)")
-        train(overwrite_run(base, pre_dir, overwrite), pre_dir, progress=False)
+        _train(base, pre_dir, overwrite)
         fine = replace(base, stage="finetune", init_checkpoint=str(pre_dir),
                        data=replace(base.data, stores=[str(climb)], limit_windows=m.finetune_windows),
                        optim=replace(base.optim, lr=cfg.finetune_lr, max_epochs=cfg.finetune_epochs))  # fmt: skip
         ft_dir = out / "runs" / f"finetune_{m.name}_{cfg.experiment}"
         _log(f"finetuning {m.name} ({m.finetune_windows} windows, {cfg.finetune_epochs} epochs)")
-        train(overwrite_run(fine, ft_dir, overwrite), ft_dir, progress=False)
+        _train(fine, ft_dir, overwrite)
         finetune_runs[m.name] = ft_dir
         run_dirs += [pre_dir, ft_dir]
 
@@ -138,13 +138,15 @@ def run_demo(out: str | Path, quick: bool = False, overwrite: bool = False) -> d
     return summary
 
 
-def overwrite_run(config: TrainConfig, run: Path, overwrite: bool) -> TrainConfig:
-    """With ``overwrite``, clear an earlier run folder of the demo before training again."""
+def _train(config: TrainConfig, run: Path, overwrite: bool) -> None:
+    """Train one demo run; with ``overwrite`` an earlier run in that folder is removed first."""
     import shutil
+
+    from tempose.training.run import train
 
     if overwrite and run.exists():
         shutil.rmtree(run)
-    return config
+    train(config, run, progress=False)
 
 
 def write_filter_run(folder: Path, name: str, store: Path, result: dict[str, Any]) -> None:

@@ -46,7 +46,8 @@ def is_windowed(model: torch.nn.Module) -> bool:
     return any(p.requires_grad for p in model.parameters())
 
 
-def _input_keypoints(x: torch.Tensor, valid: torch.Tensor | None) -> tuple[torch.Tensor, torch.Tensor]:
+def input_keypoints(x: torch.Tensor, valid: torch.Tensor | None) -> tuple[torch.Tensor, torch.Tensor]:
+    """The identity's keypoints: coordinate inputs ``(…, K, 2)`` as given, heatmaps argmax-decoded."""
     if x.shape[-1] == 2 and x.dim() in (3, 4) and x.shape[-2] != x.shape[-1]:
         return x, (valid if valid is not None else torch.isfinite(x).all(-1))
     return decode(x.float(), "argmax")
@@ -54,7 +55,7 @@ def _input_keypoints(x: torch.Tensor, valid: torch.Tensor | None) -> tuple[torch
 
 def _model_keypoints(model, x, valid, decoder) -> tuple[torch.Tensor, torch.Tensor]:
     if model.input_space == "coords":
-        xy, found = _input_keypoints(x, valid)
+        xy, found = input_keypoints(x, valid)
         out = model(xy, found)
         return out, torch.isfinite(out).all(-1)
     out = model(x).float()
@@ -150,7 +151,7 @@ def evaluate(
             pred = torch.stack([torch.as_tensor(seq_pred[int(v)][f.numpy()])
                                 for v, f in zip(batch["video"], frames, strict=True)])  # fmt: skip
             found = torch.isfinite(pred).all(-1)
-        ident, ident_found = _input_keypoints(batch["input"], batch["input_valid"])
+        ident, ident_found = input_keypoints(batch["input"], batch["input_valid"])
         evaluated = batch["visible"] & batch["loss_mask"][:, None, :]
         for i, v in enumerate(batch["video"].tolist()):
             args = dict(alphas=DEFAULT_ALPHAS, keypoint_set=kset, normalizer=normalizer)
@@ -166,7 +167,7 @@ def evaluate(
         for v in range(len(dataset.videos)):
             seq = sequence(v)
             vis = (torch.as_tensor(seq["visible"]) & torch.as_tensor(seq["loss_mask"])[None]).numpy()
-            ident_xy, ident_found = _input_keypoints(torch.as_tensor(seq["input"]), torch.as_tensor(seq["input_valid"]))
+            ident_xy, ident_found = input_keypoints(torch.as_tensor(seq["input"]), torch.as_tensor(seq["input_valid"]))
             for key, xy, ok in (("model", seq_pred[v], vis), ("identity", ident_xy.numpy(), vis & ident_found.numpy())):
                 err, n = accel_error(xy, seq["target_xy"], ok)
                 if n:

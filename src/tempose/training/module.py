@@ -8,6 +8,7 @@ import lightning as L
 import numpy as np
 import torch
 
+from tempose.evaluation import input_keypoints
 from tempose.heatmaps import decode
 from tempose.keypoints import get_keypoint_set
 from tempose.metrics import DEFAULT_ALPHAS, PCKCounts, pck
@@ -79,10 +80,7 @@ class RefinerModule(L.LightningModule):
         return masked_mse(output, batch["target"], batch["loss_mask"])
 
     def identity_keypoints(self, batch: dict[str, torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
-        x = batch["input"]
-        if x.shape[-1] == 2 and x.dim() == 4:
-            return x, batch["input_valid"]
-        return decode(x.float(), "argmax")
+        return input_keypoints(batch["input"], batch["input_valid"])
 
     def batch_pck(self, pred: torch.Tensor, found: torch.Tensor, batch: dict[str, torch.Tensor]) -> PCKCounts:
         evaluated = batch["visible"] & batch["loss_mask"][:, None, :]
