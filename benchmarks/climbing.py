@@ -54,6 +54,7 @@ from _common import (  # noqa: E402
     markdown_table,
     model_budgets,
     num,
+    paired_block_bootstrap,
     parse_budget,
     parse_models,
     pct,
@@ -68,7 +69,7 @@ from tempose.estimators.runner import EstimatedVideo  # noqa: E402
 from tempose.keypoints import CLIMBALONG  # noqa: E402
 from tempose.metrics import DEFAULT_ALPHAS, PCKCounts, accel_error, pck  # noqa: E402
 from tempose.models import build_model  # noqa: E402
-from tempose.training.checkpoint import load_refiner  # noqa: E402
+from tempose.training.checkpoint import load_refiner, read_checkpoint  # noqa: E402
 from tempose.training.config import DataConfig, ModelConfig, OptimConfig, TrainConfig, TrainerConfig  # noqa: E402
 
 SIZE = (56, 56)  # the Penn Action models' grid; BlazePose's 64×64 maps are resampled to it
@@ -112,7 +113,7 @@ def finetune(spec: ModelSpec, store: Path, pretrained: Path, budget: Budget, run
         stage="finetune",
         model=ModelConfig(spec.name, dict(spec.params)),
         data=DataConfig(stores=[str(store)], split="video", split_seed=args.seed, limit_windows=budget.windows,
-                        num_workers=args.num_workers),
+                        window=int(read_checkpoint(pretrained)["tempose"]["window"]), num_workers=args.num_workers),
         optim=OptimConfig(lr=1e-4, max_epochs=budget.epochs),
         trainer=TrainerConfig(accelerator=args.accelerator),
         init_checkpoint=str(pretrained),
@@ -137,13 +138,11 @@ def _jitter_terms(xy: np.ndarray, ok: np.ndarray) -> tuple[np.ndarray, np.ndarra
     return sums, counts
 
 
-def score(preds: dict[str, np.ndarray], refs: dict[str, tuple[np.ndarray, np.ndarray]], block: int,
-          n_boot: int = 1000) -> dict:  # fmt: skip
-    """PCK against heavy (block-bootstrap intervals), per keypoint, jitter and accel error, pooled."""
-    total = PCKCounts.empty(len(CLIMBALONG))
-    hits = {a: [] for a in DEFAULT_ALPHAS}
-    counts, jit_n, jit_d = [], [], []
-    acc = [0.0, 0]
+def frame_terms(preds: dict[str, np.ndarray], refs: dict[str, tuple[np.ndarray, np.ndarray]]) -> dict:
+    """Per track and frame: PCK hits per α, evaluated keypoints, jitter sums and counts; and the
+    pooled PCK counts and acceleration error (the pieces every score and paired gain needs)."""
+    terms = {"total": PCKCounts.empty(len(CLIMBALONG)), "hits": {a: [] for a in DEFAULT_ALPHAS}, "counts": [],
+             "jit_n": [], "jit_d": [], "accel": [0.0, 0]}  # fmt: skip
     for name, pred in preds.items():
         ref, ok = refs[name]
         valid = np.isfinite(pred).all(-1)
@@ -151,42 +150,69 @@ def score(preds: dict[str, np.ndarray], refs: dict[str, tuple[np.ndarray, np.nda
         per_frame = [pck(pred0[t : t + 1], ref[t : t + 1], ok[t : t + 1], pred_valid=valid[t : t + 1])
                      for t in range(len(pred))]  # fmt: skip
         for c in per_frame:
-            total = total + c
+            terms["total"] = terms["total"] + c
         for i, a in enumerate(DEFAULT_ALPHAS):
-            hits[a].append(np.array([c.hits[i].sum() for c in per_frame], float))
-        counts.append(np.array([c.counts.sum() for c in per_frame], float))
+            terms["hits"][a].append(np.array([c.hits[i].sum() for c in per_frame], float))
+        terms["counts"].append(np.array([c.counts.sum() for c in per_frame], float))
         s, n = _jitter_terms(pred0, valid)
-        jit_n.append(s)
-        jit_d.append(n)
+        terms["jit_n"].append(s)
+        terms["jit_d"].append(n)
         e, n = accel_error(pred0, ref, ok & valid)
         if n:
-            acc[0] += e * n
-            acc[1] += n
+            terms["accel"][0] += e * n
+            terms["accel"][1] += n
+    return terms
+
+
+def score(preds: dict[str, np.ndarray], refs: dict[str, tuple[np.ndarray, np.ndarray]], block: int,
+          n_boot: int = 1000) -> dict:  # fmt: skip
+    """PCK against heavy (block-bootstrap intervals), per keypoint, jitter and accel error, pooled."""
+    t = frame_terms(preds, refs)
+    total, acc = t["total"], t["accel"]
     keys = [f"{a:g}" for a in DEFAULT_ALPHAS]
-    jitter = sum(x.sum() for x in jit_n) / max(sum(x.sum() for x in jit_d), 1)
+    jitter = sum(x.sum() for x in t["jit_n"]) / max(sum(x.sum() for x in t["jit_d"]), 1)
     return {
         "pck": dict(zip(keys, map(float, total.pck), strict=True)),
-        "pck_ci95": {k: block_bootstrap_ci(hits[a], counts, block=block, n_boot=n_boot)
+        "pck_ci95": {k: block_bootstrap_ci(t["hits"][a], t["counts"], block=block, n_boot=n_boot)
                      for k, a in zip(keys, DEFAULT_ALPHAS, strict=True)},  # fmt: skip
         "per_keypoint": {n: dict(zip(keys, map(float, v), strict=True)) for n, v in total.merged(CLIMBALONG).items()},
         "mean_threshold_px": dict(zip(keys, map(float, total.mean_threshold), strict=True)),
         "jitter_px": float(jitter),
-        "jitter_ci95": block_bootstrap_ci(jit_n, jit_d, block=block, n_boot=n_boot),
+        "jitter_ci95": block_bootstrap_ci(t["jit_n"], t["jit_d"], block=block, n_boot=n_boot),
         "accel_error_vs_heavy_px": acc[0] / acc[1] if acc[1] else float("nan"),
         "keypoints_evaluated": int(total.counts.sum()),
         "frames": int(sum(len(p) for p in preds.values())),
     }
 
 
-def _refine(video: EstimatedVideo, model, learned: bool) -> np.ndarray:
-    return refine_video(video, model, model_heatmap_size=SIZE if learned else None, resample=learned).refined
+def paired_gains(preds: dict[str, dict[str, np.ndarray]], ours: str, refs: dict, block: int) -> dict:
+    """PCK gain of ``ours`` over every other row (points) and its jitter ratio, each with a paired
+    block-bootstrap 95 % interval (the same blocks for both models in every draw)."""
+    mine = frame_terms(preds[ours], refs)
+    out = {}
+    for label, p in preds.items():
+        if label == ours:
+            continue
+        other = frame_terms(p, refs)
+        g = {f"{a:g}": paired_block_bootstrap(mine["hits"][a], other["hits"][a], mine["counts"], other["counts"],
+                                              block=block)
+             for a in DEFAULT_ALPHAS}  # fmt: skip
+        g["jitter_diff"] = paired_block_bootstrap(mine["jit_n"], other["jit_n"], mine["jit_d"], other["jit_d"],
+                                                  block=block)  # fmt: skip
+        out[label] = g
+    return out
 
 
-def predict(cache: Path, video: EstimatedVideo, model, learned: bool) -> np.ndarray:
-    """Refined (T, 25, 2) image px of one track, cached as ``.npy``."""
+def _refine(video: EstimatedVideo, model, learned: bool, window: int = 5) -> np.ndarray:
+    return refine_video(video, model, window=window, model_heatmap_size=SIZE if learned else None,
+                        resample=learned).refined  # fmt: skip
+
+
+def predict(cache: Path, video: EstimatedVideo, model, learned: bool, window: int = 5) -> np.ndarray:
+    """Refined (T, 25, 2) image px of one track (sliding windows of the model's length), cached as ``.npy``."""
     if cache.is_file():
         return np.load(cache)
-    out = _refine(video, model, learned)
+    out = _refine(video, model, learned, window)
     cache.parent.mkdir(parents=True, exist_ok=True)
     tmp = cache.with_suffix(".tmp.npy")
     np.save(tmp, out)
@@ -241,13 +267,15 @@ def run_variant(variant: str, tracks: list[Track], est: dict, refs: dict, specs:
                 run = out / "runs" / f"finetune_{variant}_{spec.label}_wo_{clip}"
                 rows.append((spec.label, finetune(spec, store, source, budgets[spec.label], run, args)))
             for label, ckpt in rows:
-                model = None
+                model, meta = None, {"window": 5}
                 for t in test:
                     cache = out / "pred" / variant / label.replace(" ", "_") / f"{t.name}.npy"
                     if model is None and not cache.is_file():
-                        model, _ = load_refiner(ckpt)
-                    preds.setdefault(label, {})[t.name] = predict(cache, inputs[t.name], model, True)
-    return {"scores": {label: score(p, refs, args.block) for label, p in preds.items()}, "tuned_filters": tuned}
+                        model, meta = load_refiner(ckpt)
+                    preds.setdefault(label, {})[t.name] = predict(cache, inputs[t.name], model, True, meta["window"])
+    gains = {o: paired_gains(preds, o, refs, args.block) for o in args.ours.split(",") if o in preds}
+    return {"scores": {label: score(p, refs, args.block) for label, p in preds.items()}, "tuned_filters": tuned,
+            "gains": gains}  # fmt: skip
 
 
 def tables(results: dict, heavy_jitter: dict) -> str:
@@ -273,6 +301,13 @@ def tables(results: dict, heavy_jitter: dict) -> str:
         kp_rows = [[n, *[pct(s["per_keypoint"][n]["0.1"]) for s in scores.values()]] for n in kp]
         parts.append(f"Per keypoint, PCK@0.1 (%) vs heavy (pseudo GT), {variant}:\n\n"
                      + markdown_table(["keypoint", *scores], kp_rows))  # fmt: skip
+        for ours, by_other in res.get("gains", {}).items():
+            g_rows = [[other, *[f"{100 * g[k][0]:+.1f} [{100 * g[k][1]:+.1f}, {100 * g[k][2]:+.1f}]" for k in keys],
+                       f"{g['jitter_diff'][0]:+.2f} [{g['jitter_diff'][1]:+.2f}, {g['jitter_diff'][2]:+.2f}]"]
+                      for other, g in by_other.items()]  # fmt: skip
+            parts.append(f"Gain of {ours} ({variant}; PCK points and jitter difference px/frame², paired 95 % "
+                         "block bootstrap — the same blocks for both models):\n\n"
+                         + markdown_table(["vs", "ΔPCK@0.05", "ΔPCK@0.1", "ΔPCK@0.2", "Δjitter"], g_rows))  # fmt: skip
         if res["tuned_filters"]:
             t_rows = [[f, *[", ".join(f"{k}={v}" for k, v in by_clip[c]["params"].items()) for c in sorted(by_clip)]]
                       for f, by_clip in res["tuned_filters"].items()]  # fmt: skip
@@ -299,6 +334,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--model-budget", action="append", default=["biconvlstm*:windows=64,epochs=1"],
                         metavar="LABEL[*]:windows=N,epochs=N")
     parser.add_argument("--piece-frames", type=int, default=35, help="frames per finetuning store video")
+    parser.add_argument("--ours", default="tempose_net,tempose_net_causal",
+                        help="rows whose paired gains over every other row are reported")
     parser.add_argument("--block", type=int, default=10, help="block bootstrap block length (frames)")
     parser.add_argument("--num-workers", type=int, default=0)
     parser.add_argument("--accelerator", default="auto")

@@ -2,10 +2,10 @@
 
 Every model is scored on the **same frames**: those of the non-overlapping 5-frame test windows of
 ``benchmarks/penn_action.py`` (video split, seed 0, experiment noise seed 0), against the argmax
-ground truth with the torso normaliser. Window models (the thesis architectures, and TemposeNet
-under ``--ours-protocol window5``) see each 5-frame window alone, as the thesis evaluated;
-TemposeNet's ``sequence`` protocol refines whole videos (sliding windows of its own length,
-overlaps averaged) and is scored on the same frames; filters smooth whole videos.
+ground truth with the torso normaliser. Every learned model is scored twice: ``window5`` (each
+5-frame test window alone, as the thesis evaluated) and ``sequence`` (whole videos, sliding
+windows of the model's own length, overlaps averaged — what ``tempose infer`` does); filters
+smooth whole videos.
 
 The gain of TemposeNet over each model is a **paired bootstrap** over test videos: one resample
 of videos per draw, used for both models, of the difference of their pooled PCK (and of the
@@ -129,10 +129,12 @@ def main(argv: list[str] | None = None) -> int:
         best = tune_filter(name, args.store, args.experiment, 0, args.tuned or args.out.parent / "tuning")
         results[name] = evaluate_model(build_model(name, **best["best"]["params"]), args.store, args.experiment,
                                        "sequence", 5)  # fmt: skip
-    for item in args.baseline:
+    for item in args.baseline:  # as the thesis scored them, and with overlapping windows averaged
         label, _, run = item.partition("=")
         model, meta = load_refiner(run)
-        results[label] = evaluate_model(model, args.store, args.experiment, "window5", int(meta["window"]))
+        for protocol in ("window5", "sequence"):
+            results[f"{label} [{protocol}]"] = evaluate_model(model, args.store, args.experiment, protocol,
+                                                              int(meta["window"]))  # fmt: skip
     ours_labels = []
     for item in args.ours:
         label, _, run = item.rpartition("=")

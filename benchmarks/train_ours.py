@@ -1,10 +1,11 @@
 """Train TemposeNet (``tempose_net`` / ``tempose_net_causal``) fast on a CPU, into a normal run folder.
 
 TemposeNet never convolves over pixels: it reads five numbers per heatmap
-(:func:`tempose.models.tempose_net.heatmap_features`). This script therefore renders each
-training video once per noise draw, keeps only those features, and trains on random windows of
-them — hundreds of times faster than rendering every window, with the same inputs (the model
-computes the same features from the same heatmaps at test time). The result is an ordinary run
+(:func:`tempose.models.tempose_net.heatmap_features`). This script therefore computes
+those features once per video and epoch (for synthetic noise straight from the noisy points, see
+:func:`~tempose.models.tempose_net.rendered_features`) and trains on random windows of them —
+hundreds of times faster than rendering every window, with the same inputs (the model computes the
+same features from the same heatmaps at test time). The result is an ordinary run
 folder (``config.yaml``, ``split.json``, ``metrics.csv``, ``best.ckpt``, ``best.json``,
 ``test.json``) that ``tempose evaluate``, ``tempose finetune`` and the benchmarks read.
 
@@ -19,7 +20,7 @@ Schedule: Adam (lr 1e-3 pretraining, 1e-4 finetuning), ReduceLROnPlateau on the 
 most ``--epochs`` epochs of ``--steps`` batches; every batch takes windows of one length drawn
 from ``--lengths`` (5…17 by default, so the model works on the thesis's 5-frame windows and on
 longer ones). Pretraining draws fresh shifts every epoch (a denoiser must not memorise one noise
-draw; ``--noise-draws`` of them are rendered and reused cyclically). The kept checkpoint has the
+draw); their features come from the noisy points without rendering a map. The kept checkpoint has the
 best mean validation PCK@0.05/0.1/0.2 on whole validation videos (the goal is all three at once;
 the thesis kept best PCK@0.2 when pretraining, PCK@0.05 when finetuning).
 """
@@ -47,7 +48,7 @@ from tempose.data.store import Store
 from tempose.errors import InputError
 from tempose.keypoints import CLIMBALONG
 from tempose.metrics import DEFAULT_ALPHAS, PCKCounts, pck
-from tempose.models.tempose_net import heatmap_features
+from tempose.models.tempose_net import heatmap_features, rendered_features
 from tempose.training.callbacks import atomic_write_text
 from tempose.training.checkpoint import read_checkpoint
 from tempose.training.config import DataConfig, ModelConfig, OptimConfig, TrainConfig, TrainerConfig
@@ -59,10 +60,19 @@ CHUNK = 256  # frames per feature-extraction call (bounds memory on long videos)
 
 
 def sequence_features(dataset, v: int) -> dict[str, torch.Tensor]:
-    """Features ``(T, K, ·)`` of every frame of video ``v`` plus its targets (one rendering)."""
-    s = dataset.sequence(v)
-    parts = [heatmap_features(s["input"][i : i + CHUNK]) for i in range(0, s["input"].shape[0], CHUNK)]
-    xy, found, feats = (torch.cat(p) for p in zip(*parts, strict=True))
+    """Features ``(T, K, ·)`` of every frame of video ``v`` plus its targets.
+
+    Synthetic pretraining inputs come straight from the noisy grid points
+    (:func:`rendered_features`, identical to the features of the rendered maps); real heatmaps are
+    read and summarised in chunks.
+    """
+    if isinstance(dataset, PretrainDataset):
+        s = dataset.noisy_sequence(v)
+        xy, found, feats = rendered_features(s["input_xy"], s["sigma"], s["present"], dataset.heatmap_size)
+    else:
+        s = dataset.sequence(v)
+        parts = [heatmap_features(s["input"][i : i + CHUNK]) for i in range(0, s["input"].shape[0], CHUNK)]
+        xy, found, feats = (torch.cat(p) for p in zip(*parts, strict=True))
     return {"xy": xy, "found": found, "feats": feats, "target_xy": s["target_xy"], "visible": s["visible"],
             "loss_mask": s["loss_mask"]}  # fmt: skip
 
@@ -111,6 +121,20 @@ def save_checkpoint(module: RefinerModule, path: Path, epoch: int) -> None:
     tmp.replace(path)
 
 
+def ship(run: Path, name: str, trained_on: str) -> Path:
+    """Copy the run's kept checkpoint into the package (``tempose/weights/NAME.pt``, a name that
+    ``load_refiner`` and every ``--checkpoint`` accept) with a note of what it was trained on."""
+    ckpt = read_checkpoint(run)
+    ckpt["tempose"]["trained_on"] = trained_on
+    path = Path(__file__).resolve().parents[1] / "src" / "tempose" / "weights" / f"{name}.pt"
+    path.parent.mkdir(exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    torch.save({"state_dict": ckpt["state_dict"], "tempose": ckpt["tempose"], "epoch": ckpt.get("epoch")}, tmp)
+    tmp.replace(path)
+    print(f"shipped {path} ({path.stat().st_size / 1e6:.2f} MB)", flush=True)
+    return path
+
+
 def datasets(config: TrainConfig) -> tuple[object, object, object]:
     """Train (fresh noise per epoch), val and the split plan, from the run's video split."""
     d = config.data
@@ -133,13 +157,8 @@ def train(config: TrainConfig, out: Path, args, init: dict | None = None) -> Pat
     train_ds, val_ds, _ = datasets(config)
     t0 = time.perf_counter()
     val = all_features(val_ds)
-    draws = []
-    for e in range(args.noise_draws if config.stage == "pretrain" else 1):
-        if hasattr(train_ds, "set_epoch"):
-            train_ds.set_epoch(e)
-        draws.append(all_features(train_ds))
-    print(f"features of {len(draws[0])} train × {len(draws)} draws, {len(val)} val videos: "
-          f"{time.perf_counter() - t0:.0f} s", flush=True)  # fmt: skip
+    train_seqs = all_features(train_ds)
+    print(f"features of {len(train_seqs)} train, {len(val)} val videos: {time.perf_counter() - t0:.1f} s", flush=True)
 
     size = tuple(int(v) for v in (val_ds.heatmap_size if config.stage == "finetune" else config.data.heatmap_size))
     o = config.optim
@@ -164,10 +183,12 @@ def train(config: TrainConfig, out: Path, args, init: dict | None = None) -> Pat
         lr = opt.param_groups[0]["lr"]
         train_loss = float("nan")
         if epoch > 0:
-            seqs = draws[(epoch - 1) % len(draws)]
+            if config.stage == "pretrain":  # fresh shifts every epoch
+                train_ds.set_epoch(epoch)
+                train_seqs = all_features(train_ds)
             total = 0.0
             for _ in range(args.steps):
-                b = batch_of(seqs, rng, o.batch_size, int(rng.choice(lengths)))
+                b = batch_of(train_seqs, rng, o.batch_size, int(rng.choice(lengths)))
                 loss = model.loss(model.refine(b["xy"], b["found"], b["feats"]), b)
                 opt.zero_grad()
                 loss.backward()
@@ -221,9 +242,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--steps", type=int, default=200, help="batches per epoch")
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--lr", type=float)
-    parser.add_argument("--noise-draws", type=int, default=6)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--ship", metavar="NAME", help="also copy the kept checkpoint to src/tempose/weights/NAME.pt")
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
     params = (yaml.safe_load(Path(args.config).read_text()) or {}).get("model", {}).get("params", {})
@@ -248,6 +269,9 @@ def main(argv: list[str] | None = None) -> int:
     )  # fmt: skip
     try:
         train(config, args.out, args, init)
+        if args.ship:
+            ship(args.out, args.ship, f"{Path(args.data).name}, {args.stage} experiment {args.experiment}, "
+                                      f"seed {args.seed} (benchmarks/train_ours.py)")  # fmt: skip
     except InputError as exc:
         print(f"train_ours: {exc}", file=sys.stderr)
         return 2

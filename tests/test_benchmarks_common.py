@@ -75,6 +75,18 @@ def test_block_bootstrap_pools_tracks_and_handles_empty():
     assert np.isnan(common.block_bootstrap_ci([np.zeros(3)], [np.zeros(3)], n_boot=5)).all()
 
 
+def test_paired_block_bootstrap_cancels_shared_difficulty():
+    # model a hits one keypoint more than b on every frame (3 evaluated per frame): every paired resample
+    # gives exactly 1/3, while each model alone varies with the frames drawn
+    b = [np.array([0.0, 1, 2, 0, 1, 2]), np.array([2.0, 2, 0])]
+    a = [x + 1 for x in b]
+    den = [np.full(6, 3.0), np.full(3, 3.0)]
+    diff, lo, hi = common.paired_block_bootstrap(a, b, den, den, block=2, n_boot=200)
+    assert np.isclose(diff, 1 / 3) and np.isclose(lo, 1 / 3) and np.isclose(hi, 1 / 3)
+    alone = common.block_bootstrap_ci(a, den, block=2, n_boot=200)
+    assert alone[1] - alone[0] > 0.1
+
+
 def test_write_json_is_strict(tmp_path):
     path = common.write_json(tmp_path / "a.json", {"x": float("nan"), "y": np.float32(1.5), "z": np.arange(2)})
     assert path.read_text().replace(" ", "").replace("\n", "") == '{"x":null,"y":1.5,"z":[0,1]}'

@@ -12,7 +12,7 @@ from conftest import write_keypoint_store
 from tempose.heatmaps import render
 from tempose.inference import refine_sequence
 from tempose.models import build_model, output_space, param_count, predict_keypoints
-from tempose.models.tempose_net import heatmap_features
+from tempose.models.tempose_net import heatmap_features, rendered_features
 from tempose.training.module import RefinerModule
 
 NAMES = ["tempose_net", "tempose_net_causal"]
@@ -22,9 +22,9 @@ NAMES = ["tempose_net", "tempose_net_causal"]
 def test_contract_size_and_receptive_field(name):
     model = build_model(name)
     assert (model.input_space, output_space(model), model.causal) == ("heatmaps", "coords", name.endswith("causal"))
-    # stem 125·96+96, 4 blocks × (LayerNorm 192 + conv 96·96·3+96 + 1×1 96·96+96), norm 192, head 96·50+50,
-    # smoothing kernel 15
-    assert param_count(model) == 12_096 + 4 * (192 + 27_744 + 9_312) + 192 + 4_850 + 15 == 166_145
+    # stem 7·64+64, keypoint embedding 64·25, 4 blocks × (LayerNorm 128 + conv 64·64·3+64 + 1×1 64·64+64
+    # + LayerNorm 128 + keypoint mixing 25·25+25), norm 128, head 64·2+2, smoothing kernel 15
+    assert param_count(model) == 512 + 1_600 + 4 * (128 + 12_352 + 4_160 + 128 + 650) + 128 + 130 + 15 == 72_057
     assert param_count(model) <= 200_000
     assert model.receptive_field == 1 + 2 * (1 + 2 + 4 + 8) == 31
 
@@ -56,6 +56,20 @@ def test_border_peak_is_not_pulled_by_clamped_neighbours():
     assert xy[0].tolist() == [0.0, 0.0]
 
 
+def test_rendered_features_equal_features_of_rendered_maps():
+    # interior, every border and corner, off-grid (dropped) and invisible points, several σ per frame
+    g = torch.Generator().manual_seed(3)
+    xy = torch.randint(-2, 58, (6, 25, 2), generator=g).float()
+    xy[0, :4] = torch.tensor([[0.0, 0.0], [55.0, 55.0], [0.0, 30.0], [55.0, 1.0]])
+    sigma = torch.tensor([1.0, 1.5, 2.0, 2.5, 3.0, 1.0])[:, None].expand(6, 25)
+    visible = torch.rand(6, 25, generator=g) > 0.2
+    expected = heatmap_features(render(xy, (56, 56), sigma=sigma, visible=visible))
+    got = rendered_features(xy, sigma, visible, (56, 56))
+    assert torch.equal(got[1], expected[1]) and expected[1].sum() > 100  # same found flags, most found
+    for a, b in zip(got[::2], expected[::2], strict=True):
+        assert torch.allclose(a, b, atol=1e-5)
+
+
 def test_untrained_model_is_a_gaussian_smoother():
     torch.manual_seed(0)
     still = (torch.rand(1, 1, 25, 2) * 40 + 5).round().expand(1, 7, 25, 2)
@@ -69,6 +83,21 @@ def test_untrained_model_is_a_gaussian_smoother():
     w = torch.softmax(torch.tensor([-0.5, 0.0, -0.5]), 0)
     expected = still[0, :, 0, 0] + 6 * torch.tensor([0, 0, w[0], w[1], w[2], 0, 0])
     assert torch.allclose(out[0, :, 0, 0], expected, atol=1e-5)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_moving_the_person_moves_the_output_by_the_same_amount(name):
+    # the network sees only positions relative to its base trajectory, so a trained model (random
+    # non-zero head here) is translation-equivariant away from the borders
+    torch.manual_seed(2)
+    model = build_model(name, num_keypoints=6, heatmap_size=(40, 40)).eval()
+    torch.nn.init.normal_(model.head.weight, std=0.5)
+    xy = (torch.rand(1, 9, 6, 2) * 16 + 10).round()
+    sigma = torch.rand(1, 9, 6) + 1
+    out = predict_keypoints(model, render(xy, (40, 40), sigma=sigma))
+    moved = predict_keypoints(model, render(xy + torch.tensor([5.0, -3.0]), (40, 40), sigma=sigma))
+    assert (out - xy).abs().max() > 0.1  # the head does move the keypoints
+    assert torch.allclose(moved, out + torch.tensor([5.0, -3.0]), atol=1e-4)
 
 
 def test_gaps_are_bridged_and_empty_keypoints_take_the_frames_mean():
@@ -134,5 +163,5 @@ def test_pretrain_and_evaluate_through_the_cli(tmp_path):
     assert main(["pretrain", "--model", "tempose_net", "--data", str(kp), "--out", str(tmp_path / "run"),
                  "--max-epochs", "1", "--num-workers", "0", "--limit-windows", "8", "--batch-size", "4"]) == 0
     test = json.loads((tmp_path / "run" / "test.json").read_text())
-    assert test["model"]["parameters"] == 166_145
+    assert test["model"]["parameters"] == 72_057
     assert 0 <= test["test"]["model"]["pck"]["0.2"] <= 1 and test["test"]["model"]["accel_error_px"] >= 0

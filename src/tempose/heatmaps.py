@@ -72,6 +72,25 @@ def render(
         (torch.Size([1, 56, 56]), 255.0, [[10.0, 20.0]])
     """
     h, w = size
+    prof_r, prof_c = render_profiles(xy, size, sigma, visible, scale)
+    # profiles are exact in float64; the (…, H, W) outer product is built directly in ``dtype``
+    return torch.einsum("...h,...w->...hw", prof_r.to(dtype), prof_c.to(dtype))
+
+
+def render_profiles(
+    xy: torch.Tensor | np.ndarray,
+    size: tuple[int, int] = (56, 56),
+    sigma: float | torch.Tensor | np.ndarray = 1.0,
+    visible: torch.Tensor | np.ndarray | None = None,
+    scale: float = DEFAULT_SCALE,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """The two 1-D factors of :func:`render`'s maps: ``map = outer(rows, cols)``.
+
+    Returns float64 ``(..., K, H)`` row and ``(..., K, W)`` column profiles (the rows carry
+    ``scale`` and the visibility). Lets code that only needs a few numbers per map (peak, a
+    neighbourhood, the mass) skip the ``H·W`` maps.
+    """
+    h, w = size
     xy = torch.as_tensor(xy, dtype=torch.float64)
     lead = xy.shape[:-1]
     col = torch.round(xy[..., 0])
@@ -89,9 +108,7 @@ def render(
         prof_r[sel] = _blur_matrix(h, float(s))[:, row_i[sel]].T
         prof_c[sel] = _blur_matrix(w, float(s))[:, col_i[sel]].T
     prof_r *= inside.reshape(-1, 1) * scale
-    # profiles are exact in float64; the (…, H, W) outer product is built directly in ``dtype``
-    maps = torch.einsum("nh,nw->nhw", prof_r.to(dtype), prof_c.to(dtype))
-    return maps.reshape(*lead, h, w)
+    return prof_r.reshape(*lead, h), prof_c.reshape(*lead, w)
 
 
 # --------------------------------------------------------------------------------------------

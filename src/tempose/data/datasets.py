@@ -141,6 +141,15 @@ class PretrainDataset(Dataset):
         """Every frame of video ``v`` as one sample (whole-sequence filters, acceleration error)."""
         return self.sample(v, torch.arange(self._target[v].shape[0]))
 
+    def noisy_sequence(self, v: int) -> dict[str, torch.Tensor]:
+        """Video ``v`` before rendering: the noisy input grid points ``input_xy`` ``(T,K,2)``, their
+        blur ``sigma`` ``(T,K)``, ``present`` ``(T,K)`` and the targets (models that summarise each
+        heatmap can compute their features from these without the maps)."""
+        present = self._present[v]
+        return {"input_xy": self._input[v].float(), "sigma": self._sigma[v][:, None].expand_as(present),
+                "present": present, "target_xy": self._target[v].float(), "visible": present,
+                "loss_mask": self._loss_mask[v]}  # fmt: skip
+
     def sample(self, v: int, frames: torch.Tensor) -> dict[str, torch.Tensor]:
         """The sample of video index ``v`` at ``frames``."""
         present = self._present[v][frames]

@@ -13,9 +13,10 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from tempose.heatmaps import render_profiles
 from tempose.models import MODELS
 
-NUM_FEATURES = 5  # x, y (normalised), found, log peak fraction, local spread
+_NEIGHBOURS = torch.tensor([-1, 0, 1])
 
 
 def heatmap_features(x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
@@ -36,68 +37,106 @@ def heatmap_features(x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch
     peak, idx = flat.max(-1)
     row = torch.div(idx, w, rounding_mode="floor")
     col = idx - row * w
-    d = torch.tensor([-1, 0, 1], device=x.device)
-    rr = (row[..., None] + d).clamp(0, h - 1)  # (..., 3)
-    cc = (col[..., None] + d).clamp(0, w - 1)
-    nb = flat.gather(-1, (rr[..., :, None] * w + cc[..., None, :]).flatten(-2)).unflatten(-1, (3, 3)).clamp_min(0)
+    rr = (row[..., None] + _NEIGHBOURS.to(x.device)).clamp(0, h - 1)  # (..., 3)
+    cc = (col[..., None] + _NEIGHBOURS.to(x.device)).clamp(0, w - 1)
+    nb = flat.gather(-1, (rr[..., :, None] * w + cc[..., None, :]).flatten(-2)).unflatten(-1, (3, 3))
+    return _summarise(row, col, nb.clamp_min(0), peak, mass, (h, w))
+
+
+def rendered_features(
+    xy: torch.Tensor, sigma: torch.Tensor | float, visible: torch.Tensor, size: tuple[int, int]
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """:func:`heatmap_features` of ``render(xy, size, sigma, visible)`` without rendering the maps.
+
+    A rendered map is the outer product of two 1-D profiles (:func:`tempose.heatmaps.render_profiles`),
+    so its argmax, 3×3 neighbourhood, peak and mass come from the profiles: training on synthetic
+    noise can draw fresh noise for every epoch at almost no cost.
+    """
+    h, w = size
+    prof_r, prof_c = render_profiles(xy, size, sigma, visible)
+    row, col = prof_r.argmax(-1), prof_c.argmax(-1)
+    nr = prof_r.gather(-1, (row[..., None] + _NEIGHBOURS).clamp(0, h - 1))
+    nc = prof_c.gather(-1, (col[..., None] + _NEIGHBOURS).clamp(0, w - 1))
+    nb = (nr[..., :, None] * nc[..., None, :]).float()
+    peak = (prof_r.max(-1).values * prof_c.max(-1).values).float()
+    mass = (prof_r.sum(-1) * prof_c.sum(-1)).float()
+    return _summarise(row, col, nb, peak, mass, size)
+
+
+def _summarise(row, col, nb, peak, mass, size: tuple[int, int]):
+    """The features of :func:`heatmap_features` from each map's argmax cell, clamped 3×3
+    neighbourhood ``(..., 3, 3)``, peak and mass."""
+    h, w = size
+    d = _NEIGHBOURS.to(row.device)
     # positions repeated at the border count once: zero the clamped duplicates
     nb = nb * ((row[..., None] + d >= 0) & (row[..., None] + d < h))[..., :, None]
     nb = nb * ((col[..., None] + d >= 0) & (col[..., None] + d < w))[..., None, :]
     local = nb.sum((-2, -1)).clamp_min(1e-12)
-    df = d.to(flat.dtype)
+    df = d.to(nb.dtype)
     dy = (nb.sum(-1) * df).sum(-1) / local
     dx = (nb.sum(-2) * df).sum(-1) / local
     var = (nb * (df[:, None] ** 2 + df[None, :] ** 2)).sum((-2, -1)) / local - dx**2 - dy**2
     found = peak > 0
     xy = torch.stack([col + dx, row + dy], -1) * found[..., None]
-    scale = torch.tensor([w, h], dtype=flat.dtype, device=x.device)
+    scale = torch.tensor([w, h], dtype=nb.dtype, device=nb.device)
     pos = (2 * xy + 1) / scale - 1
     conf = torch.log(peak / mass.clamp_min(1e-12) + 1e-4)
-    f = found.to(flat.dtype)
+    f = found.to(nb.dtype)
     features = torch.cat([pos * f[..., None], f[..., None], conf[..., None] * f[..., None],
                           var.clamp_min(0).sqrt()[..., None] * f[..., None]], -1)  # fmt: skip
     return xy, found, features
 
 
 class _ChannelNorm(nn.Module):
-    """LayerNorm over channels at each time step (never mixes frames, so it stays causal)."""
+    """LayerNorm over channels at every keypoint and time step (never mixes frames: stays causal)."""
 
     def __init__(self, channels: int) -> None:
         super().__init__()
         self.norm = nn.LayerNorm(channels)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.norm(x.transpose(1, 2)).transpose(1, 2)
+    def forward(self, x: torch.Tensor) -> torch.Tensor:  # (B, C, K, T)
+        return self.norm(x.permute(0, 2, 3, 1)).permute(0, 3, 1, 2)
 
 
-class _TemporalBlock(nn.Module):
-    """Pre-norm residual block: norm → dilated temporal conv → GELU → 1×1 conv, edge-replicate padding."""
+class _Block(nn.Module):
+    """Two pre-norm residual steps on ``(B, C, K, T)``: a dilated temporal conv shared by all
+    keypoints (edge-replicate padding, past-only when causal), then a mixing of the keypoints of
+    each frame (one learned ``K×K`` matrix shared by all channels: skeleton structure, left/right)."""
 
-    def __init__(self, channels: int, kernel_size: int, dilation: int, causal: bool, dropout: float) -> None:
+    def __init__(self, channels: int, keypoints: int, kernel_size: int, dilation: int, causal: bool,
+                 dropout: float) -> None:  # fmt: skip
         super().__init__()
         reach = dilation * (kernel_size - 1)
-        self.pad = (reach, 0) if causal else (reach // 2, reach - reach // 2)
+        self.pad = ((reach, 0) if causal else (reach // 2, reach - reach // 2)) + (0, 0)  # (time, keypoints)
         self.norm = _ChannelNorm(channels)
-        self.conv = nn.Conv1d(channels, channels, kernel_size, dilation=dilation)
-        self.mix = nn.Conv1d(channels, channels, 1)
+        self.conv = nn.Conv2d(channels, channels, (1, kernel_size), dilation=(1, dilation))
+        self.mix = nn.Conv2d(channels, channels, 1)
         self.drop = nn.Dropout(dropout)
+        self.keypoint_norm = _ChannelNorm(channels)
+        self.keypoint_mix = nn.Linear(keypoints, keypoints)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         y = F.pad(self.norm(x), self.pad, mode="replicate")
-        return x + self.drop(self.mix(F.gelu(self.conv(y))))
+        x = x + self.drop(self.mix(F.gelu(self.conv(y))))
+        y = self.keypoint_mix(self.keypoint_norm(x).transpose(2, 3)).transpose(2, 3)
+        return x + self.drop(y)
 
 
 class TemposeNet(nn.Module):
     """Heatmaps ``(B, T, K, H, W)`` → keypoints ``(B, T, K, 2)`` (x, y heatmap pixels).
 
-    :func:`heatmap_features` turns each map into 5 numbers; a 1×1 stem mixes the ``5·K`` numbers of
-    a frame into ``width`` channels; ``len(dilations)`` residual blocks of kernel ``kernel_size``
-    look along time (receptive field ``1 + (k − 1)·Σ dilations`` frames, any T works); a 1×1 head
-    predicts a per-keypoint offset in pixels that is added to a base: the sub-pixel input
-    positions averaged over ``smooth_size`` frames with a learned kernel (initialised to a
-    Gaussian of ``smooth_sigma`` frames; gaps renormalised). The head starts at zero, so the
-    untrained model is that Gaussian smoother; training learns what a filter cannot (skeleton
-    structure, motion, confidence).
+    1. :func:`heatmap_features` turns each map into a sub-pixel position, a found flag, a
+       confidence and a spread.
+    2. A base trajectory: the found positions averaged over ``smooth_size`` frames with a learned
+       kernel (initialised to a Gaussian of ``smooth_sigma`` frames; gaps renormalised).
+    3. A network sees only *relative* numbers per keypoint and frame — the detection's distance to
+       the base, the base's velocity, found, confidence, spread, in units of ``grid/14`` — so it
+       cannot memorise where people stand and works the same anywhere in the box.
+       ``len(dilations)`` blocks alternate a dilated temporal conv shared by all keypoints
+       (receptive field ``1 + (k − 1)·Σ dilations`` frames, any T works) with a mixing of the
+       keypoints of a frame; a learned per-keypoint embedding lets wrists differ from hips.
+    4. A zero-initialised head adds an offset to the base, so the untrained model is the Gaussian
+       smoother and training learns what a filter cannot (motion, skeleton, confidence).
 
     ``loss`` is the L1 coordinate loss on present, provided keypoints (``target_xy``, ``visible``,
     ``loss_mask`` of the samples) plus ``velocity_weight`` × the L1 loss on frame-to-frame motion.
@@ -106,12 +145,13 @@ class TemposeNet(nn.Module):
     input_space = "heatmaps"
     output_space = "coords"
     causal = False
+    num_inputs = 7  # relative x, y; base velocity x, y; found; log peak fraction; spread
 
     def __init__(
         self,
         num_keypoints: int = 25,
         heatmap_size: tuple[int, int] = (56, 56),
-        width: int = 96,
+        width: int = 64,
         dilations: tuple[int, ...] = (1, 2, 4, 8),
         kernel_size: int = 3,
         dropout: float = 0.0,
@@ -126,21 +166,21 @@ class TemposeNet(nn.Module):
         # initialised to a Gaussian of ``smooth_sigma`` frames (one-sided for the causal variant)
         taps = torch.arange(smooth_size, dtype=torch.float32) - (smooth_size - 1 if self.causal else smooth_size // 2)
         self.smooth_logits = nn.Parameter(-0.5 * (taps / smooth_sigma) ** 2)
-        self.stem = nn.Conv1d(NUM_FEATURES * num_keypoints, width, 1)
+        self.stem = nn.Conv2d(self.num_inputs, width, 1)
+        self.keypoint_embedding = nn.Parameter(torch.zeros(width, num_keypoints, 1))
         self.blocks = nn.Sequential(
-            *(_TemporalBlock(width, kernel_size, d, self.causal, dropout) for d in dilations)
+            *(_Block(width, num_keypoints, kernel_size, d, self.causal, dropout) for d in dilations)
         )
         self.norm = _ChannelNorm(width)
-        self.head = nn.Conv1d(width, 2 * num_keypoints, 1)
+        self.head = nn.Conv2d(width, 2, 1)
         nn.init.zeros_(self.head.weight)
         nn.init.zeros_(self.head.bias)
-        self.register_buffer("px", torch.tensor([heatmap_size[1], heatmap_size[0]], dtype=torch.float32) / 4,
-                             persistent=False)  # fmt: skip
+        self.unit = max(heatmap_size) / 14  # 4 px on the thesis's 56×56 grid
 
     @property
     def receptive_field(self) -> int:
         """Frames that influence one output frame."""
-        convs = 1 + sum(b.conv.dilation[0] * (b.conv.kernel_size[0] - 1) for b in self.blocks)
+        convs = 1 + sum(b.conv.dilation[1] * (b.conv.kernel_size[1] - 1) for b in self.blocks)
         return max(convs, self.smooth_logits.numel())
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -149,12 +189,18 @@ class TemposeNet(nn.Module):
     def refine(self, xy: torch.Tensor, found: torch.Tensor, feats: torch.Tensor) -> torch.Tensor:
         """The network on :func:`heatmap_features` outputs ``(B, T, K, ·)`` (lets training reuse
         features computed once per sequence)."""
-        b, t, k = xy.shape[:3]
         base = self.smooth(xy, found)
-        z = self.stem(feats.reshape(b, t, k * NUM_FEATURES).transpose(1, 2))
-        z = self.head(F.gelu(self.norm(self.blocks(z))))
-        offset = z.transpose(1, 2).reshape(b, t, k, 2)
-        return base + offset * self.px
+        f = found[..., None].to(xy.dtype)
+        rel = (xy - base) / self.unit * f
+        if self.causal:  # backward difference: frame t never sees t + 1
+            vel = torch.cat([torch.zeros_like(base[:, :1]), base[:, 1:] - base[:, :-1]], 1)
+        else:
+            padded = torch.cat([base[:, :1], base, base[:, -1:]], 1)
+            vel = (padded[:, 2:] - padded[:, :-2]) / 2
+        z = torch.cat([rel, vel / self.unit, feats[..., 2:]], -1).permute(0, 3, 2, 1)  # (B, 7, K, T)
+        z = self.blocks(self.stem(z) + self.keypoint_embedding)
+        offset = self.head(F.gelu(self.norm(z))).permute(0, 3, 2, 1)  # (B, T, K, 2)
+        return base + offset * self.unit
 
     def smooth(self, xy: torch.Tensor, found: torch.Tensor) -> torch.Tensor:
         """Detected positions ``(B, T, K, 2)`` averaged over time with the learned kernel (gaps

@@ -3,10 +3,14 @@
 A tempose checkpoint is a Lightning checkpoint whose ``"tempose"`` entry says how to rebuild the
 refiner (registry name and hyperparameters, keypoint set, heatmap size, window). Loading uses
 ``torch.load(weights_only=True)``: no arbitrary objects are ever unpickled.
+
+Small pretrained checkpoints ship inside the package (``tempose/weights/<name>.pt``, listed by
+``tempose list weights``); wherever a checkpoint is asked for, such a name works too.
 """
 
 from __future__ import annotations
 
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -18,13 +22,26 @@ from tempose.models import build_model
 META_KEY = "tempose"
 
 
+def shipped_weights() -> dict[str, Path]:
+    """Name → file of every checkpoint shipped in the package (``tempose/weights/*.pt``)."""
+    folder = resources.files("tempose") / "weights"
+    if not folder.is_dir():
+        return {}
+    return {Path(f.name).stem: Path(str(f)) for f in folder.iterdir() if f.name.endswith(".pt")}
+
+
 def resolve_checkpoint(path: str | Path) -> Path:
-    """A run folder means its ``best.ckpt``; a file is taken as is."""
+    """A run folder means its ``best.ckpt``; a file is taken as is; a name that is neither but
+    names a shipped checkpoint (:func:`shipped_weights`) means that file."""
     path = Path(path)
     if path.is_dir():
         path = path / "best.ckpt"
+    if not path.exists() and str(path) in shipped_weights():
+        return shipped_weights()[str(path)]
     if not path.is_file():
-        raise InputError("no such checkpoint (give a run folder with best.ckpt or a .ckpt file)", path)
+        names = ", ".join(sorted(shipped_weights())) or "none"
+        raise InputError(f"no such checkpoint (give a run folder with best.ckpt, a .ckpt file or a shipped "
+                         f"name: {names})", path)  # fmt: skip
     return path
 
 
