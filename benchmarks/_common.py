@@ -30,7 +30,7 @@ BUILTIN_PARAMS = {"deciwatch_sr1": {"sample_rate": 1}}
 
 # Small validation grids for the classical filters (issue: tune on validation data, not defaults).
 FILTER_GRID: dict[str, list[dict[str, Any]]] = {
-    "one_euro": [{"min_cutoff": m, "beta": b} for m in (0.004, 0.04, 0.4) for b in (0.0, 0.07, 0.7)],
+    "one_euro": [{"min_cutoff": m, "beta": b} for m in (0.0004, 0.004, 0.04, 0.4) for b in (0.0, 0.07, 0.7)],
     "savgol": [{"window_size": w, "polyorder": p} for w in (5, 9, 15, 31) for p in (1, 2, 3) if p < w - 1],
     "gaussian": [{"window_size": w, "sigma": s} for w in (1, 5, 11) for s in (0.5, 1.0, 2.0, 4.0)],
     "kalman": [{"process_noise": q, "measurement_noise": r} for q in (0.01, 0.1, 1.0, 10.0) for r in (0.1, 1.0, 10.0)],

@@ -69,7 +69,7 @@ from tempose.estimators.runner import EstimatedVideo  # noqa: E402
 from tempose.keypoints import CLIMBALONG  # noqa: E402
 from tempose.metrics import DEFAULT_ALPHAS, PCKCounts, accel_error, pck  # noqa: E402
 from tempose.models import build_model  # noqa: E402
-from tempose.training.checkpoint import load_refiner, read_checkpoint  # noqa: E402
+from tempose.training.checkpoint import load_refiner  # noqa: E402
 from tempose.training.config import DataConfig, ModelConfig, OptimConfig, TrainConfig, TrainerConfig  # noqa: E402
 
 SIZE = (56, 56)  # the Penn Action models' grid; BlazePose's 64×64 maps are resampled to it
@@ -113,7 +113,7 @@ def finetune(spec: ModelSpec, store: Path, pretrained: Path, budget: Budget, run
         stage="finetune",
         model=ModelConfig(spec.name, dict(spec.params)),
         data=DataConfig(stores=[str(store)], split="video", split_seed=args.seed, limit_windows=budget.windows,
-                        window=int(read_checkpoint(pretrained)["tempose"]["window"]), num_workers=args.num_workers),
+                        num_workers=args.num_workers),
         optim=OptimConfig(lr=1e-4, max_epochs=budget.epochs),
         trainer=TrainerConfig(accelerator=args.accelerator),
         init_checkpoint=str(pretrained),

@@ -204,6 +204,9 @@ def train(config: TrainConfig, out: Path, args, init: dict | None = None) -> Pat
                      round(time.perf_counter() - t_epoch, 3)])  # fmt: skip
         cells = zip(header, rows[-1], strict=True)
         print(" ".join(f"{h}={v:.4g}" if isinstance(v, float) else f"{h}={v}" for h, v in cells), flush=True)
+        buf = io.StringIO()
+        csv.writer(buf).writerows([header, *rows])
+        atomic_write_text(out / "metrics.csv", buf.getvalue())  # every epoch: a stopped run keeps its curve
         if epoch > 0:
             sched.step(m["val/loss"])
             if m["val/loss"] < best_loss:
@@ -213,9 +216,6 @@ def train(config: TrainConfig, out: Path, args, init: dict | None = None) -> Pat
                 if stale >= o.early_stopping_patience:
                     break
     save_checkpoint(module, out / "last.ckpt", rows[-1][0])
-    buf = io.StringIO()
-    csv.writer(buf).writerows([header, *rows])
-    atomic_write_text(out / "metrics.csv", buf.getvalue())
     atomic_write_text(out / "best.json", json.dumps({"epoch": best[1], "metric": "mean val/pck@0.05,0.1,0.2",
                                                      "value": best[0]}) + "\n")  # fmt: skip
     # test.json with the library's evaluation (windows of the model's length, whole test videos)

@@ -29,6 +29,7 @@ class DemoModel:
     pretrain_windows: int
     finetune_windows: int
     params: dict[str, Any] = field(default_factory=dict)
+    pretrained: str | None = None  # a shipped checkpoint to finetune from instead of pretraining here
 
 
 @dataclass(frozen=True)
@@ -51,7 +52,8 @@ class DemoConfig:
 
 QUICK = DemoConfig(
     synthetic="quick",
-    models=(DemoModel("conv3d", 320, 240), DemoModel("deciwatch", 640, 320)),
+    models=(DemoModel("conv3d", 320, 240), DemoModel("deciwatch", 640, 320),
+            DemoModel("tempose_net", 0, 240, pretrained="tempose_net_penn")),
     pretrain_epochs=3,
     finetune_epochs=3,
 )
@@ -62,6 +64,7 @@ FULL = DemoConfig(
         DemoModel("deciwatch", 12000, 3000),
         DemoModel("biconvlstm_sum", 48, 32),  # the ConvLSTMs train at ~4 windows/s on 2 cores
         DemoModel("biconvlstm_concat", 48, 32),
+        DemoModel("tempose_net", 0, 800, pretrained="tempose_net_penn"),
     ),
     pretrain_epochs=3,
     finetune_epochs=3,
@@ -104,16 +107,20 @@ def run_demo(out: str | Path, quick: bool = False, overwrite: bool = False) -> d
             optim=OptimConfig(lr=1e-3, batch_size=cfg.batch_size, max_epochs=cfg.pretrain_epochs),
         )  # fmt: skip
         pre_dir = out / "runs" / f"pretrain_{m.name}_{cfg.experiment}"
-        _log(f"pretraining {m.name} ({m.pretrain_windows} windows, {cfg.pretrain_epochs} epochs)")
-        _train(base, pre_dir, overwrite)
+        if m.pretrained:
+            pre_dir = Path(m.pretrained)  # shipped weights (tempose list weights), pretrained on real poses
+        else:
+            _log(f"pretraining {m.name} ({m.pretrain_windows} windows, {cfg.pretrain_epochs} epochs)")
+            _train(base, pre_dir, overwrite)
+            run_dirs.append(pre_dir)
         fine = replace(base, stage="finetune", init_checkpoint=str(pre_dir),
                        data=replace(base.data, stores=[str(climb)], limit_windows=m.finetune_windows),
                        optim=replace(base.optim, lr=cfg.finetune_lr, max_epochs=cfg.finetune_epochs))  # fmt: skip
         ft_dir = out / "runs" / f"finetune_{m.name}_{cfg.experiment}"
-        _log(f"finetuning {m.name} ({m.finetune_windows} windows, {cfg.finetune_epochs} epochs)")
+        _log(f"finetuning {m.name} from {pre_dir} ({m.finetune_windows} windows, {cfg.finetune_epochs} epochs)")
         _train(fine, ft_dir, overwrite)
         finetune_runs[m.name] = ft_dir
-        run_dirs += [pre_dir, ft_dir]
+        run_dirs.append(ft_dir)
 
     summary: dict[str, Any] = {"out": str(out), "quick": quick, "identity": None, "models": {}, "filters": {}}
     for name, run in finetune_runs.items():
