@@ -100,6 +100,32 @@ def test_moving_the_person_moves_the_output_by_the_same_amount(name):
     assert torch.allclose(moved, out + torch.tensor([5.0, -3.0]), atol=1e-4)
 
 
+def test_a_keypoint_missing_from_pretraining_does_not_disturb_the_others_later():
+    # pretrain-like steps where keypoint 3 is never detected (Penn Action has no ears, toes…): its mixing
+    # column and embedding get no gradient and stay zero, so when finetuning data has it, the other
+    # keypoints' outputs are exactly those of the pretrained model
+    torch.manual_seed(4)
+    model = build_model("tempose_net", num_keypoints=4, heatmap_size=(16, 16))
+    xy = (torch.rand(8, 9, 4, 2) * 8 + 4).round()
+    visible = torch.ones(8, 9, 4, dtype=torch.bool)
+    visible[..., 3] = False
+    batch = {"target_xy": xy, "visible": visible, "loss_mask": torch.tensor([[True, True, True, False]] * 8)}
+    opt = torch.optim.Adam(model.parameters(), lr=1e-2)
+    for _ in range(3):
+        noisy = render(xy + torch.randn(xy.shape), (16, 16), visible=visible)
+        loss = model.loss(model(noisy), batch)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    assert all(b.keypoint_mix.weight[:, 3].abs().max() == 0 for b in model.blocks)
+    assert all(b.keypoint_mix.weight[:, :3].abs().max() > 0 for b in model.blocks)  # the others did learn
+    assert model.keypoint_embedding[:, 3].abs().max() == 0
+    model.eval()
+    hm = render(xy[:1], (16, 16))
+    without = predict_keypoints(model, torch.cat([hm[:, :, :3], torch.zeros_like(hm[:, :, 3:])], 2))
+    assert torch.allclose(predict_keypoints(model, hm)[..., :3, :], without[..., :3, :], atol=1e-5)
+
+
 def test_gaps_are_bridged_and_empty_keypoints_take_the_frames_mean():
     hm = render(torch.tensor([[10.0, 20.0], [30.0, 40.0], [0.0, 0.0]]).expand(1, 3, 3, 2), (56, 56))
     hm[:, :, 2] = 0  # never detected: the mean of the frame's detections

@@ -13,8 +13,8 @@ from tempose.training.checkpoint import load_refiner, resolve_checkpoint
 
 def _write(path, model_name="conv3d"):
     model = build_model(model_name, num_keypoints=25, window=5)
-    meta = {"model_name": model_name, "model_params": {}, "num_keypoints": 25, "window": 5,
-            "heatmap_size": [56, 56], "keypoint_set": "climbalong", "decoder": "argmax", "stage": "pretrain"}  # fmt: skip
+    meta = {"model_name": model_name, "model_params": {}, "num_keypoints": 25, "window": 5, "heatmap_size": [56, 56],
+            "keypoint_set": "climbalong", "decoder": "argmax", "stage": "pretrain"}  # fmt: skip
     torch.save({"state_dict": {f"model.{k}": v for k, v in model.state_dict().items()}, "tempose": meta}, path)
     return model
 

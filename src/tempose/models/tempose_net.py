@@ -101,7 +101,12 @@ class _ChannelNorm(nn.Module):
 class _Block(nn.Module):
     """Two pre-norm residual steps on ``(B, C, K, T)``: a dilated temporal conv shared by all
     keypoints (edge-replicate padding, past-only when causal), then a mixing of the keypoints of
-    each frame (one learned ``K×K`` matrix shared by all channels: skeleton structure, left/right)."""
+    each frame (one learned ``K×K`` matrix shared by all channels: skeleton structure, left/right).
+
+    Only keypoints detected in that frame are mixed in, and the mixing starts at zero: a keypoint
+    a pretraining source never has (Penn Action has no ears, fingers, heels or toes) then adds
+    nothing to the others until finetuning on data that has it learns how it should.
+    """
 
     def __init__(self, channels: int, keypoints: int, kernel_size: int, dilation: int, causal: bool,
                  dropout: float) -> None:  # fmt: skip
@@ -114,11 +119,14 @@ class _Block(nn.Module):
         self.drop = nn.Dropout(dropout)
         self.keypoint_norm = _ChannelNorm(channels)
         self.keypoint_mix = nn.Linear(keypoints, keypoints)
+        nn.init.zeros_(self.keypoint_mix.weight)
+        nn.init.zeros_(self.keypoint_mix.bias)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
+    def forward(self, x: torch.Tensor, found: torch.Tensor) -> torch.Tensor:
+        """``x`` ``(B, C, K, T)``; ``found`` ``(B, 1, K, T)`` 1 where the keypoint was detected."""
         y = F.pad(self.norm(x), self.pad, mode="replicate")
         x = x + self.drop(self.mix(F.gelu(self.conv(y))))
-        y = self.keypoint_mix(self.keypoint_norm(x).transpose(2, 3)).transpose(2, 3)
+        y = self.keypoint_mix((self.keypoint_norm(x) * found).transpose(2, 3)).transpose(2, 3)
         return x + self.drop(y)
 
 
@@ -133,8 +141,9 @@ class TemposeNet(nn.Module):
        the base, the base's velocity, found, confidence, spread, in units of ``grid/14`` — so it
        cannot memorise where people stand and works the same anywhere in the box.
        ``len(dilations)`` blocks alternate a dilated temporal conv shared by all keypoints
-       (receptive field ``1 + (k − 1)·Σ dilations`` frames, any T works) with a mixing of the
-       keypoints of a frame; a learned per-keypoint embedding lets wrists differ from hips.
+       (receptive field ``1 + (k − 1)·Σ dilations`` frames, any T works) with a zero-initialised
+       mixing of the keypoints detected in a frame; a learned per-keypoint embedding lets wrists
+       differ from hips.
     4. A zero-initialised head adds an offset to the base, so the untrained model is the Gaussian
        smoother and training learns what a filter cannot (motion, skeleton, confidence).
 
@@ -168,8 +177,8 @@ class TemposeNet(nn.Module):
         self.smooth_logits = nn.Parameter(-0.5 * (taps / smooth_sigma) ** 2)
         self.stem = nn.Conv2d(self.num_inputs, width, 1)
         self.keypoint_embedding = nn.Parameter(torch.zeros(width, num_keypoints, 1))
-        self.blocks = nn.Sequential(
-            *(_Block(width, num_keypoints, kernel_size, d, self.causal, dropout) for d in dilations)
+        self.blocks = nn.ModuleList(
+            _Block(width, num_keypoints, kernel_size, d, self.causal, dropout) for d in dilations
         )
         self.norm = _ChannelNorm(width)
         self.head = nn.Conv2d(width, 2, 1)
@@ -198,7 +207,10 @@ class TemposeNet(nn.Module):
             padded = torch.cat([base[:, :1], base, base[:, -1:]], 1)
             vel = (padded[:, 2:] - padded[:, :-2]) / 2
         z = torch.cat([rel, vel / self.unit, feats[..., 2:]], -1).permute(0, 3, 2, 1)  # (B, 7, K, T)
-        z = self.blocks(self.stem(z) + self.keypoint_embedding)
+        z = self.stem(z) + self.keypoint_embedding
+        detected = f.permute(0, 3, 2, 1)  # (B, 1, K, T)
+        for block in self.blocks:
+            z = block(z, detected)
         offset = self.head(F.gelu(self.norm(z))).permute(0, 3, 2, 1)  # (B, T, K, 2)
         return base + offset * self.unit
 
