@@ -7,11 +7,9 @@ a block bootstrap over time and plain-text tables. Nothing here trains or evalua
 from __future__ import annotations
 
 import datetime
-import json
 import os
 import platform
 import shutil
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -150,36 +148,6 @@ def train_or_resume(config, run_dir: Path) -> tuple[Path, str]:
         shutil.rmtree(run_dir)
     train(config, run_dir, resume=resume, progress=False)
     return run_dir, "resumed" if resume else "trained"
-
-
-def write_json(path: Path, payload: Any) -> Path:
-    """Write ``payload`` as JSON atomically (temporary file in the same folder, then rename)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    with os.fdopen(fd, "w") as fh:
-        json.dump(_finite(payload), fh, indent=2)
-        fh.write("\n")
-    os.replace(tmp, path)
-    return path
-
-
-def read_json(path: Path) -> Any:
-    return json.loads(Path(path).read_text())
-
-
-def _finite(obj: Any) -> Any:
-    """NaN/inf → None and numpy scalars → Python, so the files are strict JSON."""
-    if isinstance(obj, dict):
-        return {str(k): _finite(v) for k, v in obj.items()}
-    if isinstance(obj, list | tuple):
-        return [_finite(v) for v in obj]
-    if isinstance(obj, np.ndarray):
-        return _finite(obj.tolist())
-    if isinstance(obj, np.generic):
-        obj = obj.item()
-    if isinstance(obj, float) and not np.isfinite(obj):
-        return None
-    return obj
 
 
 def machine_info() -> dict[str, Any]:

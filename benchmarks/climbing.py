@@ -59,13 +59,13 @@ from _common import (  # noqa: E402
     parse_models,
     pct,
     train_or_resume,
-    write_json,
 )
 from climbing_estimates import VARIANTS, Track, estimate_tracks, speed21_tracks  # noqa: E402
 
 from tempose.data.store import VideoRecord, write_store  # noqa: E402
 from tempose.estimators.refine import refine_video, resample_heatmaps  # noqa: E402
 from tempose.estimators.runner import EstimatedVideo  # noqa: E402
+from tempose.files import write_json  # noqa: E402
 from tempose.keypoints import CLIMBALONG  # noqa: E402
 from tempose.metrics import DEFAULT_ALPHAS, PCKCounts, accel_error, pck  # noqa: E402
 from tempose.models import build_model  # noqa: E402

@@ -18,11 +18,9 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
-import json
 import os
 import platform
 import sys
-import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -30,6 +28,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
+from tempose.files import write_json
 from tempose.models import build_model, param_count
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -121,14 +120,6 @@ def filter_ms(name: str, iters: int, device: torch.device) -> float:
     return 1e3 * _best_seconds(lambda: model(xy), iters, device)
 
 
-def _write_json(path: Path, payload: dict) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-    with os.fdopen(fd, "w") as fh:
-        json.dump(payload, fh, indent=2)
-    os.replace(tmp, path)
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--device", default="cpu")
@@ -183,7 +174,7 @@ def main(argv: list[str] | None = None) -> int:
         print(line, flush=True)
     suffix = ("" if device.type == "cpu" else f"_{device.type}") + (f"_{args.threads}t" if args.threads else "")
     out = ROOT / "benchmarks" / "out" / f"models{suffix}.json"
-    _write_json(out, {"info": info, "rows": rows})
+    write_json(out, {"info": info, "rows": rows})
     print(f"# wrote {out.relative_to(ROOT)}")
     return 0
 

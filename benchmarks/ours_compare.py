@@ -4,8 +4,9 @@ Every model is scored on the **same frames**: those of the non-overlapping 5-fra
 ``benchmarks/penn_action.py`` (video split, seed 0, experiment noise seed 0), against the argmax
 ground truth with the torso normaliser. Every learned model is scored twice: ``window5`` (each
 5-frame test window alone, as the thesis evaluated) and ``sequence`` (whole videos, sliding
-windows of the model's own length, overlaps averaged — what ``tempose infer`` does); filters
-smooth whole videos.
+windows of the model's own length, overlaps averaged — what ``tempose infer`` does); a causal
+model of ours is scored ``online`` instead (frame t refined from frames ≤ t: ``tempose infer
+--online``); filters smooth whole videos.
 
 The gain of TemposeNet over each model is a **paired bootstrap** over test videos: one resample
 of videos per draw, used for both models, of the difference of their pooled PCK (and of the
@@ -27,9 +28,10 @@ import torch
 from torch.utils.data import DataLoader
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import OUT, markdown_table, num, pct, write_json  # noqa: E402
+from _common import OUT, markdown_table, num, pct  # noqa: E402
 from penn_action import dataset, tune_filter  # noqa: E402
 
+from tempose.files import write_json  # noqa: E402
 from tempose.inference import refine_sequence  # noqa: E402
 from tempose.keypoints import CLIMBALONG  # noqa: E402
 from tempose.metrics import DEFAULT_ALPHAS, accel_error, pck  # noqa: E402
@@ -83,10 +85,12 @@ def accel(seq_pred, ds) -> dict[str, np.ndarray]:
 
 
 def evaluate_model(model, store: Path, experiment: str, protocol: str, window: int) -> dict[str, np.ndarray]:
-    """``protocol``: ``window5`` (each test window alone) or ``sequence`` (whole videos)."""
+    """``protocol``: ``window5`` (each test window alone), ``sequence`` (whole videos) or ``online``
+    (whole videos, frame t refined when it arrives, from frames ≤ t only)."""
     model.eval()
     ds = dataset(store, "test", experiment, model.input_space, 0)
-    seq_pred = {v: refine_sequence(model, ds.sequence(v)["input"], ds.sequence(v)["input_valid"], window=window)
+    seq_pred = {v: refine_sequence(model, ds.sequence(v)["input"], ds.sequence(v)["input_valid"], window=window,
+                                   online=protocol == "online")
                 for v in range(len(ds.videos))}  # fmt: skip
     if protocol == "window5":
         out = score(lambda b: predict_keypoints(model, b["input"], b["input_valid"]).float(), ds)
@@ -139,8 +143,13 @@ def main(argv: list[str] | None = None) -> int:
     for item in args.ours:
         label, _, run = item.rpartition("=")
         model, meta = load_refiner(run)
+        if getattr(model, "causal", False) and not any(k.endswith("[online]") for k in results):
+            for name in [f for f in args.filters.split(",") if f]:  # the same tuned filters, causally
+                best = tune_filter(name, args.store, args.experiment, 0, args.tuned or args.out.parent / "tuning")
+                results[f"{name} [online]"] = evaluate_model(build_model(name, **best["best"]["params"]), args.store,
+                                                             args.experiment, "online", 5)  # fmt: skip
         label = label or meta["model_name"]
-        for protocol in ("window5", "sequence"):
+        for protocol in ("window5", "online" if getattr(model, "causal", False) else "sequence"):
             results[f"{label} [{protocol}]"] = evaluate_model(model, args.store, args.experiment, protocol,
                                                               int(meta["window"]))  # fmt: skip
             ours_labels.append(f"{label} [{protocol}]")

@@ -56,7 +56,6 @@ from _common import (  # noqa: E402
     pct,
     read_json,
     train_or_resume,
-    write_json,
 )
 
 from tempose.data.datasets import PretrainDataset  # noqa: E402
@@ -65,6 +64,7 @@ from tempose.data.samples import get_experiment  # noqa: E402
 from tempose.data.splits import split  # noqa: E402
 from tempose.data.store import Store, write_store  # noqa: E402
 from tempose.evaluation import evaluate  # noqa: E402
+from tempose.files import write_json  # noqa: E402
 from tempose.models import build_model  # noqa: E402
 from tempose.training.checkpoint import load_refiner  # noqa: E402
 from tempose.training.config import DataConfig, ModelConfig, OptimConfig, TrainConfig, TrainerConfig  # noqa: E402

@@ -43,9 +43,9 @@ from _common import (  # noqa: E402
     markdown_table,
     num,
     parse_models,
-    write_json,
 )
 
+from tempose.files import write_json  # noqa: E402
 from tempose.models import build_model, param_count  # noqa: E402
 
 

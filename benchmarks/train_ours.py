@@ -46,10 +46,10 @@ from tempose.data.samples import get_experiment
 from tempose.data.splits import split
 from tempose.data.store import Store
 from tempose.errors import InputError
+from tempose.files import atomic_write_text
 from tempose.keypoints import CLIMBALONG
 from tempose.metrics import DEFAULT_ALPHAS, PCKCounts, pck
 from tempose.models.tempose_net import heatmap_features, rendered_features
-from tempose.training.callbacks import atomic_write_text
 from tempose.training.checkpoint import read_checkpoint
 from tempose.training.config import DataConfig, ModelConfig, OptimConfig, TrainConfig, TrainerConfig
 from tempose.training.datamodule import WindowDataModule

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from tempose.errors import InputError
+from tempose.files import write_json
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 import _common as common  # noqa: E402
@@ -88,5 +89,5 @@ def test_paired_block_bootstrap_cancels_shared_difficulty():
 
 
 def test_write_json_is_strict(tmp_path):
-    path = common.write_json(tmp_path / "a.json", {"x": float("nan"), "y": np.float32(1.5), "z": np.arange(2)})
+    path = write_json(tmp_path / "a.json", {"x": float("nan"), "y": np.float32(1.5), "z": np.arange(2)})
     assert path.read_text().replace(" ", "").replace("\n", "") == '{"x":null,"y":1.5,"z":[0,1]}'

@@ -17,7 +17,7 @@ from typing import Any
 from tempose.data.readers.climbalong import read_climbalong
 from tempose.data.store import write_store
 from tempose.errors import InputError
-from tempose.training.callbacks import atomic_write_text
+from tempose.files import atomic_write_text, write_json
 from tempose.training.config import DataConfig, ModelConfig, OptimConfig, TrainConfig
 
 
@@ -83,7 +83,6 @@ def run_demo(out: str | Path, quick: bool = False, overwrite: bool = False) -> d
     from tempose.synthetic import DEFAULT as SYN_DEFAULT
     from tempose.synthetic import QUICK as SYN_QUICK
     from tempose.synthetic import generate
-    from tempose.training.run import _finite
 
     cfg = QUICK if quick else FULL
     out = Path(out)
@@ -141,7 +140,7 @@ def run_demo(out: str | Path, quick: bool = False, overwrite: bool = False) -> d
     report = make_report(run_dirs, out / "report", overwrite=overwrite, speed_repeats=5)
     summary["report"] = str(report)
     summary["seconds"] = round(time.perf_counter() - start, 1)
-    atomic_write_text(out / "demo.json", json.dumps(_finite(summary), indent=2) + "\n")
+    write_json(out / "demo.json", summary)
     return summary
 
 
@@ -161,12 +160,11 @@ def write_filter_run(folder: Path, name: str, store: Path, result: dict[str, Any
     import yaml
 
     from tempose.config import to_dict
-    from tempose.training.run import _finite
 
     folder.mkdir(parents=True, exist_ok=True)
     config = TrainConfig(stage="finetune", model=ModelConfig(name), data=DataConfig(stores=[str(store)]))
     atomic_write_text(folder / "config.yaml", yaml.safe_dump(to_dict(config), sort_keys=False))
-    atomic_write_text(folder / "test.json", json.dumps(_finite(result), indent=2) + "\n")
+    write_json(folder / "test.json", result)
 
 
 def format_summary(summary: dict[str, Any]) -> str:

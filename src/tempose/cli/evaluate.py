@@ -4,8 +4,6 @@ model or a classical filter, beside the identity, on a store's windows."""
 from __future__ import annotations
 
 import argparse
-import json
-from pathlib import Path
 
 
 def register(subparsers) -> None:
@@ -39,8 +37,7 @@ def register(subparsers) -> None:
 def run(args: argparse.Namespace) -> int:
     from tempose.config import merge
     from tempose.evaluation import evaluate_on_store, format_table
-    from tempose.training.callbacks import atomic_write_text
-    from tempose.training.run import _finite
+    from tempose.files import write_json
 
     params = merge({}, args.param) if args.param else {}
     result = evaluate_on_store(
@@ -52,10 +49,7 @@ def run(args: argparse.Namespace) -> int:
     )  # fmt: skip
     print(format_table(result))
     if args.json:
-        path = Path(args.json)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        atomic_write_text(path, json.dumps(_finite(result), indent=2) + "\n")
-        print(f"written {path}")
+        print(f"written {write_json(args.json, result)}")
     return 0
 
 

@@ -12,6 +12,7 @@ from typing import Any
 
 import lightning as L
 
+from tempose.files import atomic_write_text
 from tempose.metrics import DEFAULT_ALPHAS
 
 COLUMNS = (
@@ -20,12 +21,6 @@ COLUMNS = (
     + [f"val_identity_pck@{a:g}" for a in DEFAULT_ALPHAS]
     + ["lr", "epoch_seconds"]
 )
-
-
-def atomic_write_text(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text)
-    os.replace(tmp, path)
 
 
 class RunRecorder(L.Callback):

@@ -5,13 +5,11 @@ from __future__ import annotations
 
 import json
 import logging
-import math
 import warnings
 from pathlib import Path
 from typing import Any
 
 import lightning as L
-import torch
 import yaml
 from lightning.pytorch.callbacks import EarlyStopping, ModelCheckpoint, TQDMProgressBar
 from lightning.pytorch.loggers import CSVLogger
@@ -21,7 +19,8 @@ from tempose.config import from_dict, to_dict
 from tempose.data.splits import SplitPlan
 from tempose.errors import InputError
 from tempose.evaluation import PCK_POOLING_NOTE, evaluate
-from tempose.training.callbacks import RunRecorder, atomic_write_text
+from tempose.files import atomic_write_text, write_json
+from tempose.training.callbacks import RunRecorder
 from tempose.training.checkpoint import load_refiner, read_checkpoint
 from tempose.training.config import STAGES, TrainConfig
 from tempose.training.datamodule import WindowDataModule
@@ -139,7 +138,7 @@ def write_test_results(run: Path, config: TrainConfig, dm: WindowDataModule) -> 
             result[name] = evaluate(model, dm.dataset(name), window=meta["window"], step=dm.experiment.frame_step,
                                     decoder=config.decoder, seed=config.seed,
                                     accel_max_frames=accel_frames)  # fmt: skip
-    atomic_write_text(run / "test.json", json.dumps(_finite(result), indent=2) + "\n")
+    write_json(run / "test.json", result)
     return result
 
 
@@ -151,14 +150,3 @@ def protocol_block(config: TrainConfig, frame_step: int, split_name: str, normal
             "pck_pooling": PCK_POOLING_NOTE}  # fmt: skip
 
 
-def _finite(obj: Any) -> Any:
-    """NaN → None, so test.json is strict JSON."""
-    if isinstance(obj, float) and not math.isfinite(obj):
-        return None
-    if isinstance(obj, dict):
-        return {k: _finite(v) for k, v in obj.items()}
-    if isinstance(obj, list | tuple):
-        return [_finite(v) for v in obj]
-    if isinstance(obj, torch.Tensor):
-        return _finite(obj.tolist())
-    return obj
