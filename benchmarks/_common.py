@@ -7,6 +7,7 @@ a block bootstrap over time and plain-text tables. Nothing here trains or evalua
 from __future__ import annotations
 
 import datetime
+import json
 import os
 import platform
 import shutil
@@ -148,6 +149,10 @@ def train_or_resume(config, run_dir: Path) -> tuple[Path, str]:
         shutil.rmtree(run_dir)
     train(config, run_dir, resume=resume, progress=False)
     return run_dir, "resumed" if resume else "trained"
+
+
+def read_json(path: Path) -> Any:
+    return json.loads(Path(path).read_text())
 
 
 def machine_info() -> dict[str, Any]:

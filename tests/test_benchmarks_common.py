@@ -3,6 +3,7 @@ block bootstrap over time, against hand-computed values."""
 
 from __future__ import annotations
 
+import importlib
 import sys
 from pathlib import Path
 
@@ -91,3 +92,9 @@ def test_paired_block_bootstrap_cancels_shared_difficulty():
 def test_write_json_is_strict(tmp_path):
     path = write_json(tmp_path / "a.json", {"x": float("nan"), "y": np.float32(1.5), "z": np.arange(2)})
     assert path.read_text().replace(" ", "").replace("\n", "") == '{"x":null,"y":1.5,"z":[0,1]}'
+
+
+@pytest.mark.parametrize("script", sorted(p.stem for p in (Path(__file__).parents[1] / "benchmarks").glob("*.py")))
+def test_every_benchmark_script_imports(script):
+    # the scripts import helpers from each other: a renamed helper must fail here, not in a long run
+    importlib.import_module(script)
