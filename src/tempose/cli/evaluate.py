@@ -14,7 +14,7 @@ def register(subparsers) -> None:
         "(--model) on a store. With a run and --split test, the run's own test set is rebuilt from its split.json.",
     )
     src = p.add_mutually_exclusive_group(required=True)
-    src.add_argument("--checkpoint", help="run folder or .ckpt file")
+    src.add_argument("--checkpoint", help="run folder, .ckpt file or shipped name (tempose list weights)")
     src.add_argument("--model", help="registered model or filter by name, e.g. identity, savgol, kalman")
     p.add_argument("--param", action="append", default=[], metavar="KEY=VALUE",
                    help="hyperparameter of a --model filter, e.g. --param window_length=9 (repeatable)")

@@ -14,7 +14,7 @@ def register(subparsers) -> None:
         description="Finetune from a pretrained run or checkpoint (thesis §7.2: lr 1e-4, kept epoch = best "
         "validation PCK@0.05, epoch 0 included).",
     )
-    p.add_argument("--checkpoint", help="pretrained run folder or .ckpt file")
+    p.add_argument("--checkpoint", help="pretrained run folder, .ckpt file or shipped name (tempose list weights)")
     p.add_argument("--data", metavar="STORE", help="store with estimator heatmaps and annotations")
     p.add_argument("--experiment", help="1.3/2.3 finetune on half-rate windows; others full rate")
     p.add_argument("--out", help="run folder to create")

@@ -28,7 +28,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("video", type=Path, metavar="VIDEO")
     refiner = parser.add_mutually_exclusive_group(required=True)
-    refiner.add_argument("--checkpoint", type=Path, metavar="RUN_OR_CKPT", help="trained refiner: run folder or .ckpt")
+    refiner.add_argument("--checkpoint", type=Path, metavar="RUN_OR_CKPT",
+                         help="trained refiner: run folder, .ckpt or shipped name (tempose list weights)")
     refiner.add_argument("--model", metavar="NAME", help="registered refiner or filter, e.g. savgol, identity")
     parser.add_argument("--out", type=Path, required=True, metavar="JSON", help="keypoints JSON to write")
     parser.add_argument("--csv", type=Path, nargs="?", const=True, metavar="CSV",
