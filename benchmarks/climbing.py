@@ -142,7 +142,7 @@ def frame_terms(preds: dict[str, np.ndarray], refs: dict[str, tuple[np.ndarray, 
     """Per track and frame: PCK hits per α, evaluated keypoints, jitter sums and counts; and the
     pooled PCK counts and acceleration error (the pieces every score and paired gain needs)."""
     terms = {"total": PCKCounts.empty(len(CLIMBALONG)), "hits": {a: [] for a in DEFAULT_ALPHAS}, "counts": [],
-             "jit_n": [], "jit_d": [], "accel": [0.0, 0]}  # fmt: skip
+             "jit_n": [], "jit_d": [], "accel": [0.0, 0], "frames": sum(len(p) for p in preds.values())}  # fmt: skip
     for name, pred in preds.items():
         ref, ok = refs[name]
         valid = np.isfinite(pred).all(-1)
@@ -167,7 +167,11 @@ def frame_terms(preds: dict[str, np.ndarray], refs: dict[str, tuple[np.ndarray, 
 def score(preds: dict[str, np.ndarray], refs: dict[str, tuple[np.ndarray, np.ndarray]], block: int,
           n_boot: int = 1000) -> dict:  # fmt: skip
     """PCK against heavy (block-bootstrap intervals), per keypoint, jitter and accel error, pooled."""
-    t = frame_terms(preds, refs)
+    return summarise(frame_terms(preds, refs), block, n_boot)
+
+
+def summarise(t: dict, block: int, n_boot: int = 1000) -> dict:
+    """The scores of :func:`score` from one model's :func:`frame_terms`."""
     total, acc = t["total"], t["accel"]
     keys = [f"{a:g}" for a in DEFAULT_ALPHAS]
     jitter = sum(x.sum() for x in t["jit_n"]) / max(sum(x.sum() for x in t["jit_d"]), 1)
@@ -181,19 +185,19 @@ def score(preds: dict[str, np.ndarray], refs: dict[str, tuple[np.ndarray, np.nda
         "jitter_ci95": block_bootstrap_ci(t["jit_n"], t["jit_d"], block=block, n_boot=n_boot),
         "accel_error_vs_heavy_px": acc[0] / acc[1] if acc[1] else float("nan"),
         "keypoints_evaluated": int(total.counts.sum()),
-        "frames": int(sum(len(p) for p in preds.values())),
+        "frames": int(t["frames"]),
     }
 
 
-def paired_gains(preds: dict[str, dict[str, np.ndarray]], ours: str, refs: dict, block: int) -> dict:
-    """PCK gain of ``ours`` over every other row (points) and its jitter ratio, each with a paired
-    block-bootstrap 95 % interval (the same blocks for both models in every draw)."""
-    mine = frame_terms(preds[ours], refs)
+def paired_gains(terms: dict[str, dict], ours: str, block: int) -> dict:
+    """PCK gain of ``ours`` over every other row (points) and its jitter difference, each with a
+    paired block-bootstrap 95 % interval (the same blocks for both models in every draw);
+    ``terms`` holds every row's :func:`frame_terms`."""
+    mine = terms[ours]
     out = {}
-    for label, p in preds.items():
+    for label, other in terms.items():
         if label == ours:
             continue
-        other = frame_terms(p, refs)
         g = {f"{a:g}": paired_block_bootstrap(mine["hits"][a], other["hits"][a], mine["counts"], other["counts"],
                                               block=block)
              for a in DEFAULT_ALPHAS}  # fmt: skip
@@ -273,8 +277,9 @@ def run_variant(variant: str, tracks: list[Track], est: dict, refs: dict, specs:
                     if model is None and not cache.is_file():
                         model, meta = load_refiner(ckpt)
                     preds.setdefault(label, {})[t.name] = predict(cache, inputs[t.name], model, True, meta["window"])
-    gains = {o: paired_gains(preds, o, refs, args.block) for o in args.ours.split(",") if o in preds}
-    return {"scores": {label: score(p, refs, args.block) for label, p in preds.items()}, "tuned_filters": tuned,
+    terms = {label: frame_terms(p, refs) for label, p in preds.items()}
+    gains = {o: paired_gains(terms, o, args.block) for o in args.ours.split(",") if o in terms}
+    return {"scores": {label: summarise(t, args.block) for label, t in terms.items()}, "tuned_filters": tuned,
             "gains": gains}  # fmt: skip
 
 

@@ -116,8 +116,12 @@ def validate(model, seqs: list[dict]) -> dict[str, float]:
 
 def save_checkpoint(module: RefinerModule, path: Path, epoch: int) -> None:
     """A tempose checkpoint (``load_refiner``/``tempose finetune`` read it), written atomically."""
+    _save({"state_dict": module.state_dict(), "tempose": checkpoint_meta(module), "epoch": epoch}, path)
+
+
+def _save(payload: dict, path: Path) -> None:
     tmp = path.with_name(f".{path.name}.tmp")
-    torch.save({"state_dict": module.state_dict(), "tempose": checkpoint_meta(module), "epoch": epoch}, tmp)
+    torch.save(payload, tmp)
     tmp.replace(path)
 
 
@@ -128,9 +132,7 @@ def ship(run: Path, name: str, trained_on: str) -> Path:
     ckpt["tempose"]["trained_on"] = trained_on
     path = Path(__file__).resolve().parents[1] / "src" / "tempose" / "weights" / f"{name}.pt"
     path.parent.mkdir(exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    torch.save({"state_dict": ckpt["state_dict"], "tempose": ckpt["tempose"], "epoch": ckpt.get("epoch")}, tmp)
-    tmp.replace(path)
+    _save({"state_dict": ckpt["state_dict"], "tempose": ckpt["tempose"], "epoch": ckpt.get("epoch")}, path)
     print(f"shipped {path} ({path.stat().st_size / 1e6:.2f} MB)", flush=True)
     return path
 

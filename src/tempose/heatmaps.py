@@ -71,7 +71,6 @@ def render(
         >>> hm.shape, round(float(hm.sum()), 1), decode(hm)[0].tolist()
         (torch.Size([1, 56, 56]), 255.0, [[10.0, 20.0]])
     """
-    h, w = size
     prof_r, prof_c = render_profiles(xy, size, sigma, visible, scale)
     # profiles are exact in float64; the (…, H, W) outer product is built directly in ``dtype``
     return torch.einsum("...h,...w->...hw", prof_r.to(dtype), prof_c.to(dtype))

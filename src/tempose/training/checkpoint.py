@@ -36,13 +36,14 @@ def resolve_checkpoint(path: str | Path) -> Path:
     path = Path(path)
     if path.is_dir():
         path = path / "best.ckpt"
-    if not path.exists() and str(path) in shipped_weights():
-        return shipped_weights()[str(path)]
-    if not path.is_file():
-        names = ", ".join(sorted(shipped_weights())) or "none"
-        raise InputError(f"no such checkpoint (give a run folder with best.ckpt, a .ckpt file or a shipped "
-                         f"name: {names})", path)  # fmt: skip
-    return path
+    if path.is_file():
+        return path
+    shipped = shipped_weights()
+    if str(path) in shipped:
+        return shipped[str(path)]
+    names = ", ".join(sorted(shipped)) or "none"
+    raise InputError(f"no such checkpoint (give a run folder with best.ckpt, a .ckpt file or a shipped name: "
+                     f"{names})", path)  # fmt: skip
 
 
 def read_checkpoint(path: str | Path) -> dict[str, Any]:
