@@ -144,7 +144,8 @@ def datasets(config: TrainConfig) -> tuple[object, object, object]:
     # every video of a set, whatever its length: the video assignment does not depend on the window
     plan = split(stores, protocol=d.split, stage=config.stage, length=5, stride=1, step=1, seed=d.split_seed)
     if config.stage == "finetune":
-        return FinetuneDataset(stores[0], plan.sets["train"]), FinetuneDataset(stores[0], plan.sets["val"]), plan
+        make = lambda name: FinetuneDataset(stores[0], plan.sets[name], render_targets=False)  # noqa: E731
+        return make("train"), make("val"), plan
     exp = get_experiment(d.experiment)
     make = lambda name, resample: PretrainDataset(stores, plan.sets[name], exp, heatmap_size=tuple(d.heatmap_size),  # noqa: E731
                                                   seed=d.noise_seed, resample_each_epoch=resample)  # fmt: skip

@@ -127,6 +127,8 @@ def test_finetune_targets_by_hand(tmp_path):
     assert s["input_valid"].all()
     coords = FinetuneDataset(store, Windows.for_videos({(0, "v"): 6}, length=5), space="coords")[1]
     assert torch.equal(coords["input"], decode(s["input"])[0]) and torch.equal(coords["target"], s["target_xy"])
+    lean = FinetuneDataset(store, Windows.for_videos({(0, "v"): 6}, length=5), render_targets=False)[1]
+    assert set(s) - set(lean) == {"target"} and torch.equal(lean["input"], s["input"])
 
 
 def test_finetune_dataset_with_a_thesis_split(tmp_path):

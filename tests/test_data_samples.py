@@ -109,6 +109,15 @@ def test_pretrain_sample_contract(stores):
     assert torch.equal(s["input_valid"], s["visible"])
 
 
+def test_coordinate_output_models_skip_the_target_maps(stores):
+    full = PretrainDataset(stores, _all_windows(stores), get_experiment("1.1"), seed=3)
+    lean = PretrainDataset(stores, _all_windows(stores), get_experiment("1.1"), seed=3, render_targets=False)
+    for i in (0, len(full) - 1):
+        a, b = full[i], lean[i]
+        assert "target" not in b and set(a) - set(b) == {"target"}
+        assert torch.equal(a["input"], b["input"]) and torch.equal(a["target_xy"], b["target_xy"])
+
+
 def test_loss_masks_come_from_each_source(stores):
     ds = PretrainDataset(stores, _all_windows(stores), get_experiment("1.2"))
     penn, coco = ds[0]["loss_mask"], ds[len(ds) - 1]["loss_mask"]

@@ -68,6 +68,27 @@ def test_identity_model_scores_exactly_like_the_identity_row(tmp_path):
     assert result["identity"]["accel_error_px"] == pytest.approx(total / n)
 
 
+def test_accel_max_frames_scores_a_filter_on_the_first_frames_of_its_whole_video_output(tmp_path):
+    kp = Store(write_keypoint_store(tmp_path / "kp.h5", videos=2, frames=14))
+    windows = Windows.for_videos({(0, n): kp.num_frames(n) for n in kp.names}, length=5)
+    data = PretrainDataset([kp], windows, get_experiment("1.1"), space="heatmaps", heatmap_size=(24, 24))
+    smoother = build_model("gaussian", sigma=2.0)
+    whole = evaluate(smoother, data, n_boot=20)
+    first = evaluate(smoother, data, n_boot=20, accel_max_frames=8)
+    assert first["model"]["pck"] == whole["model"]["pck"]  # PCK still covers every window
+    from tempose.inference import refine_sequence
+    from tempose.metrics import accel_error
+
+    total, n = 0.0, 0
+    for v in range(2):
+        seq = data.sequence(v)
+        xy = refine_sequence(smoother, seq["input"], seq["input_valid"], window=5)  # the whole video smoothed
+        err, count = accel_error(xy[:8], seq["target_xy"].numpy()[:8], seq["visible"].numpy()[:8])
+        total, n = total + err * count, n + count
+    assert first["model"]["accel_error_px"] == pytest.approx(total / n)
+    assert first["model"]["accel_error_px"] != pytest.approx(whole["model"]["accel_error_px"])
+
+
 def test_evaluate_finetune_store_and_bad_inputs(tmp_path, capsys):
     hm = write_heatmap_store(tmp_path / "hm.h5", videos=5, frames=15, size=24)
     out = tmp_path / "e.json"

@@ -57,10 +57,12 @@ def test_render_sigma_per_keypoint_matches_scipy():
 
 
 def test_preprocess_clamps_normalises_and_keeps_empty_maps():
-    hm = torch.tensor([[[-5.0, 1.0], [0.0, 3.0]], [[-1.0, -2.0], [0.0, 0.0]]])
+    hm = torch.tensor([[[-5.0, 1.0], [0.0, 3.0]], [[-1.0, -2.0], [0.0, 0.0]], [[float("nan"), 1.0], [0.0, 0.0]]])
+    before = hm.clone()
     out = preprocess(hm)
     assert out[0].tolist() == [[0.0, 63.75], [0.0, 191.25]]
-    assert out[1].abs().sum() == 0
+    assert out[1].abs().sum() == 0 and out[2].tolist() == [[0.0, 0.0], [0.0, 0.0]]  # a NaN map counts as empty
+    assert torch.equal(hm.nan_to_num(), before.nan_to_num())  # the caller's maps are not modified
 
 
 def test_decode_empty_map_is_missing_and_argmax_is_xy():

@@ -107,9 +107,11 @@ def evaluate(
     ``dataset`` yields window samples (see docs/ARCHITECTURE.md) and provides ``videos`` and
     ``sequence(video_index)`` (every frame of the video as one sample) for filters and the
     acceleration error; ``step`` is the windows' frame step (2 for experiments x.3).
-    ``accel_max_frames`` measures a window model's acceleration error on at most the first that
-    many frames of each video (budgeted runs: refining whole long videos with a slow model costs
-    more than the whole test set); the frame count used is reported as ``accel_frames``.
+    ``accel_max_frames`` measures the acceleration error (of the model and of the identity) on
+    at most the first that many frames of each video (budgeted runs: refining whole long videos
+    with a slow model costs more than the whole test set); a window model then refines only those
+    frames, a filter still smooths the whole video. Give filters and models the same value so
+    their columns compare the same frames.
     Returns ``{"counts", "model", "identity", "seconds"}``.
     """
     kset = keypoint_set if isinstance(keypoint_set, KeypointSet) else get_keypoint_set(keypoint_set)
@@ -168,8 +170,10 @@ def evaluate(
             seq = sequence(v)
             vis = (torch.as_tensor(seq["visible"]) & torch.as_tensor(seq["loss_mask"])[None]).numpy()
             ident_xy, ident_found = input_keypoints(torch.as_tensor(seq["input"]), torch.as_tensor(seq["input_valid"]))
-            for key, xy, ok in (("model", seq_pred[v], vis), ("identity", ident_xy.numpy(), vis & ident_found.numpy())):
-                err, n = accel_error(xy, seq["target_xy"], ok)
+            first = slice(None, accel_max_frames)  # windowed models' sequences are already this short
+            ident, ident_ok = ident_xy.numpy()[first], (vis & ident_found.numpy())[first]
+            for key, xy, ok in (("model", seq_pred[v][first], vis[first]), ("identity", ident, ident_ok)):
+                err, n = accel_error(xy, np.asarray(seq["target_xy"])[first], ok)
                 if n:
                     sums[key][0] += err * n
                     sums[key][1] += n
@@ -225,13 +229,15 @@ def evaluate_on_store(
     limit_windows: int | None = None,
     n_boot: int = 1000,
     split_from: str | Path | None = None,
+    accel_max_frames: int | None = None,
 ) -> dict[str, Any]:
     """Evaluate a checkpoint (run folder or file) or a registered model/filter on stores.
 
     Unset options come from the run (its stores, split plan, experiment and noise seed) or
     default to the thesis protocol (experiment 1.1, seed 0, ``video`` split with seed 0).
     ``split_from`` (a run folder or split.json) takes the windows from that run's recorded
-    split, e.g. to score a filter on exactly the windows a trained model was tested on.
+    split, e.g. to score a filter on exactly the windows a trained model was tested on;
+    ``accel_max_frames`` as in :func:`evaluate`.
     """
     import yaml
 
@@ -286,16 +292,18 @@ def evaluate_on_store(
         model = build_model(model_name, num_keypoints=25, window=window, heatmap_size=size, **(model_params or {}))
     space = model.input_space
     if stage == "finetune":
-        dataset = FinetuneDataset(store_objs, windows, space=space)
+        dataset = FinetuneDataset(store_objs, windows, space=space, render_targets=False)
         size = dataset.heatmap_size
         if meta and tuple(meta["heatmap_size"]) != tuple(size):
             raise InputError(f"checkpoint expects {meta['heatmap_size'][0]}x{meta['heatmap_size'][1]} heatmaps, "
                              f"the store has {size[0]}x{size[1]}", store_paths[0])  # fmt: skip
     else:
         size = tuple(meta.get("heatmap_size", d.heatmap_size if d else (56, 56)))
-        dataset = PretrainDataset(store_objs, windows, exp, space=space, heatmap_size=size, seed=seed)
+        dataset = PretrainDataset(store_objs, windows, exp, space=space, heatmap_size=size, seed=seed,
+                                  render_targets=False)  # evaluation scores target_xy only
     result = evaluate(model, dataset, window=window, step=exp.frame_step, decoder=decoder,
-                      normalizer=normalizer, n_boot=n_boot, seed=s_seed)  # fmt: skip
+                      normalizer=normalizer, n_boot=n_boot, seed=s_seed,
+                      accel_max_frames=accel_max_frames)  # fmt: skip
     name = meta.get("model_name", model_name)
     return {
         "tempose_version": tempose.__version__,

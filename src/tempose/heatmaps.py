@@ -124,9 +124,13 @@ def preprocess(heatmaps: torch.Tensor | np.ndarray, scale: float = DEFAULT_SCALE
         >>> preprocess(torch.tensor([[[-1.0, 1.0], [1.0, 2.0]]]), scale=1.0).tolist()
         [[[0.0, 0.25], [0.25, 0.5]]]
     """
-    hm = torch.as_tensor(heatmaps).float().clamp_min(0.0)
+    hm = torch.as_tensor(heatmaps).float().clamp_min(0.0)  # a new tensor: the in-place ops below are safe
     mass = hm.sum(dim=(-2, -1), keepdim=True)
-    return torch.where(mass > 0, hm * (scale / mass.clamp_min(1e-30)), torch.zeros_like(hm))
+    found = mass > 0
+    if not bool(found.all()):
+        hm.masked_fill_(~found, 0.0)  # empty (or NaN) maps become all-zero
+    # three passes over the maps instead of five: this runs on every finetuning window
+    return hm.mul_(torch.where(found, scale / mass.clamp_min(1e-30), 0.0))
 
 
 # --------------------------------------------------------------------------------------------

@@ -68,6 +68,8 @@ class PretrainDataset(Dataset):
         draw_occluded: draw keypoints a source marks occluded (the thesis code; they never shape
             the box). False drops them, as the thesis text says.
         keypoint_set: the channel order of the samples.
+        render_targets: render the σ = 1 target maps (``"target"``); a model that outputs
+            coordinates trains on ``"target_xy"`` alone, so rendering them would only cost time.
     """
 
     def __init__(
@@ -82,9 +84,11 @@ class PretrainDataset(Dataset):
         sigma_per: str = "frame",
         draw_occluded: bool = True,
         keypoint_set: KeypointSet = CLIMBALONG,
+        render_targets: bool = True,
     ) -> None:
         _check_space(space)
         self.stores = list(stores)
+        self.render_targets = render_targets
         self.windows = _as_windows(windows)
         self.experiment = experiment
         self.space = space
@@ -163,6 +167,9 @@ class PretrainDataset(Dataset):
             sample["target"] = target_xy
             return sample
         sigma = self._sigma[v][frames][:, None].expand_as(present)
+        if not self.render_targets:
+            sample["input"] = render(input_xy, self.heatmap_size, sigma=sigma, visible=present)
+            return sample
         maps = render(torch.stack([input_xy, target_xy]), self.heatmap_size,
                       sigma=torch.stack([sigma, torch.ones_like(sigma)]), visible=present.expand(2, -1, -1))
         sample["input"], sample["target"] = maps[0], maps[1]
@@ -183,6 +190,7 @@ class FinetuneDataset(Dataset):
         windows: the windows to serve.
         space: ``"heatmaps"`` or ``"coords"``.
         keypoint_set: the channel order of the samples.
+        render_targets: render the σ = 1 target maps (see :class:`PretrainDataset`).
     """
 
     def __init__(
@@ -191,8 +199,10 @@ class FinetuneDataset(Dataset):
         windows: Windows,
         space: str = "heatmaps",
         keypoint_set: KeypointSet = CLIMBALONG,
+        render_targets: bool = True,
     ) -> None:
         _check_space(space)
+        self.render_targets = render_targets
         self.stores = [stores] if isinstance(stores, Store) else list(stores)
         self.windows = _as_windows(windows)
         self.space = space
@@ -267,5 +277,6 @@ class FinetuneDataset(Dataset):
         else:
             sample["input"] = maps
             sample["input_valid"] = maps.amax(dim=(-2, -1)) > 0
-            sample["target"] = render(target_xy, self.heatmap_size, 1.0, visible=visible)
+            if self.render_targets:
+                sample["target"] = render(target_xy, self.heatmap_size, 1.0, visible=visible)
         return sample

@@ -61,14 +61,16 @@ def limit_plan(plan: SplitPlan, train: int | None, evaluation: int | None, seed:
 class WindowDataModule(L.LightningDataModule):
     """Owns the stores, the split plan and the datasets of one run.
 
-    ``space`` is the refiner's ``input_space`` ("heatmaps" or "coords"). With ``plan`` given (a
-    resumed run or an evaluation), the exact recorded windows are used.
+    ``space`` is the refiner's ``input_space`` ("heatmaps" or "coords"); ``render_targets`` is
+    False for a refiner that outputs coordinates (no target maps to render). With ``plan`` given
+    (a resumed run or an evaluation), the exact recorded windows are used.
     """
 
     def __init__(self, config: TrainConfig, space: str, plan: SplitPlan | None = None) -> None:
         super().__init__()
         self.config = config
         self.space = space
+        self.render_targets = True
         if not config.data.stores:
             raise InputError("no data: give at least one store (--data STORE)")
         self.stores = [Store(p) for p in config.data.stores]
@@ -105,9 +107,9 @@ class WindowDataModule(L.LightningDataModule):
         windows = self.plan.sets[name]
         d = self.config.data
         if self.config.stage == "finetune":
-            return FinetuneDataset(self.stores[0], windows, space=self.space)
+            return FinetuneDataset(self.stores[0], windows, space=self.space, render_targets=self.render_targets)
         return PretrainDataset(self.stores, windows, self.experiment, space=self.space,
-                               heatmap_size=self.heatmap_size, seed=d.noise_seed,
+                               render_targets=self.render_targets, heatmap_size=self.heatmap_size, seed=d.noise_seed,
                                resample_each_epoch=d.resample_noise and name == "train")  # fmt: skip
 
     def _loader(self, name: str, shuffle: bool) -> DataLoader:
