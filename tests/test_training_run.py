@@ -52,6 +52,20 @@ def test_pretrain_then_finetune_writes_every_file(tmp_path):
     assert sum(p.numel() for p in model.parameters()) == sum(p.numel() for p in pre_model.parameters())
 
 
+def test_finetuning_windows_take_the_pretrained_models_length(tmp_path):
+    kp = write_keypoint_store(tmp_path / "kp.h5", videos=5, frames=12)
+    hm = write_heatmap_store(tmp_path / "hm.h5", videos=5, frames=12, size=24)
+    common = ["--max-epochs", "1", "--batch-size", "4", "--limit-windows", "8", *FAST]
+    assert main(["pretrain", "--model", "tempose_net", "--data", str(kp), "--out", str(tmp_path / "pre"),
+                 "--set", "data.window=7", *common]) == 0  # fmt: skip
+    # the finetuning config says nothing about the window (default 5): the model's 7 frames win
+    assert main(["finetune", "--checkpoint", str(tmp_path / "pre"), "--data", str(hm),
+                 "--out", str(tmp_path / "ft"), *common]) == 0  # fmt: skip
+    split = json.loads((tmp_path / "ft" / "split.json").read_text())
+    assert {s["length"] for s in split["sets"].values()} == {7}
+    assert "window: 7" in (tmp_path / "ft" / "config.yaml").read_text()
+
+
 def test_refuses_to_overwrite_and_mismatched_heatmap_size(tmp_path, capsys):
     kp = write_keypoint_store(tmp_path / "kp.h5", videos=5, frames=12)
     args = ["pretrain", "--model", "conv3d", "--data", str(kp), "--out", str(tmp_path / "run"),

@@ -36,24 +36,29 @@ def _quiet_lightning() -> None:
         warnings.filterwarnings("ignore", message=message)
 
 
-def _finetune_start(config: TrainConfig, dm: WindowDataModule) -> tuple[TrainConfig, dict[str, Any]]:
-    """Read the pretrained checkpoint, check it fits the finetuning data, adopt its model."""
+def _adopt_pretrained(config: TrainConfig) -> tuple[TrainConfig, dict[str, Any]]:
+    """Read the pretrained checkpoint and adopt its model and window length (before the split is
+    made: the finetuning windows must have the length the model was trained and is run with)."""
     if not config.init_checkpoint:
         raise InputError("finetuning needs --checkpoint PRETRAINED_RUN_OR_CKPT")
     ckpt = read_checkpoint(config.init_checkpoint)
     meta = ckpt["tempose"]
-    size = tuple(meta["heatmap_size"])
-    if size != dm.heatmap_size:
-        raise InputError(f"checkpoint heatmaps are {size[0]}x{size[1]} but the store's are "
-                         f"{dm.heatmap_size[0]}x{dm.heatmap_size[1]}; resample the store or pretrain at that size",
-                         config.init_checkpoint)  # fmt: skip
-    if meta["keypoint_set"] != dm.keypoint_set:
-        raise InputError(f"checkpoint keypoint set {meta['keypoint_set']!r} differs from the data's "
-                         f"{dm.keypoint_set!r}", config.init_checkpoint)  # fmt: skip
     data = to_dict(config)
     data["model"] = {"name": meta["model_name"], "params": dict(meta.get("model_params", {}))}
     data["data"]["window"] = int(meta["window"])
     return from_dict(TrainConfig, data), ckpt
+
+
+def _check_fits(meta: dict[str, Any], dm: WindowDataModule, checkpoint: str) -> None:
+    """The pretrained checkpoint must fit the finetuning data (heatmap size, keypoint set)."""
+    size = tuple(meta["heatmap_size"])
+    if size != dm.heatmap_size:
+        raise InputError(f"checkpoint heatmaps are {size[0]}x{size[1]} but the store's are "
+                         f"{dm.heatmap_size[0]}x{dm.heatmap_size[1]}; resample the store or pretrain at that size",
+                         checkpoint)  # fmt: skip
+    if meta["keypoint_set"] != dm.keypoint_set:
+        raise InputError(f"checkpoint keypoint set {meta['keypoint_set']!r} differs from the data's "
+                         f"{dm.keypoint_set!r}", checkpoint)  # fmt: skip
 
 
 def train(config: TrainConfig, out: str | Path, resume: bool = False, progress: bool = True) -> Path:
@@ -72,11 +77,12 @@ def train(config: TrainConfig, out: str | Path, resume: bool = False, progress: 
         raise InputError("run folder exists and is not empty; use --resume or another --out", run)
 
     L.seed_everything(config.seed, workers=True, verbose=False)
-    dm = WindowDataModule(config, space="heatmaps", plan=plan)
     init = None
     if config.stage == "finetune" and not resume:
-        config, init = _finetune_start(config, dm)
-        dm.config = config
+        config, init = _adopt_pretrained(config)
+    dm = WindowDataModule(config, space="heatmaps", plan=plan)
+    if init is not None:
+        _check_fits(init["tempose"], dm, config.init_checkpoint)
     module = RefinerModule(
         config.model.name, dict(config.model.params), num_keypoints=25, window=config.data.window,
         heatmap_size=dm.heatmap_size, keypoint_set=dm.keypoint_set, lr=config.optim.lr,
