@@ -89,6 +89,39 @@ def test_accel_max_frames_scores_a_filter_on_the_first_frames_of_its_whole_video
     assert first["model"]["accel_error_px"] != pytest.approx(whole["model"]["accel_error_px"])
 
 
+def test_at_half_frame_rate_a_filter_smooths_each_phase_alone():
+    from tempose.inference import refine_sequence
+
+    # x alternates 0, 10, 0, 10…: each half-rate phase is constant, the full-rate video is not
+    coords = np.zeros((12, 1, 2), np.float32)
+    coords[1::2] = 10.0
+    smoother = build_model("gaussian", sigma=2.0)
+    half_rate = refine_sequence(smoother, coords, step=2)
+    np.testing.assert_allclose(half_rate, coords, atol=1e-5)  # a constant phase is left as it is
+    full_rate = refine_sequence(smoother, coords)
+    assert abs(float(full_rate[5, 0, 0]) - 5.0) < 1.0  # mixing the phases pulls every frame to ≈ 5
+
+
+def test_at_half_frame_rate_the_acceleration_error_is_per_phase(tmp_path):
+    from tempose.inference import refine_sequence
+    from tempose.metrics import accel_error
+
+    kp = Store(write_keypoint_store(tmp_path / "kp.h5", videos=2, frames=16))
+    windows = Windows.for_videos({(0, n): kp.num_frames(n) for n in kp.names}, length=5, step=2)
+    data = PretrainDataset([kp], windows, get_experiment("1.3"), space="heatmaps", heatmap_size=(24, 24))
+    smoother = build_model("gaussian", sigma=2.0)
+    result = evaluate(smoother, data, window=5, step=2, n_boot=20)
+    total, n = 0.0, 0
+    for v in range(2):
+        seq = data.sequence(v)
+        xy = refine_sequence(smoother, seq["input"], seq["input_valid"], window=5, step=2)
+        gt, vis = seq["target_xy"].numpy(), seq["visible"].numpy()
+        for phase in (0, 1):  # frames 0, 2, 4… and 1, 3, 5…, each its own half-rate video
+            err, count = accel_error(xy[phase::2], gt[phase::2], vis[phase::2])
+            total, n = total + err * count, n + count
+    assert result["model"]["accel_error_px"] == pytest.approx(total / n)
+
+
 def test_evaluate_finetune_store_and_bad_inputs(tmp_path, capsys):
     hm = write_heatmap_store(tmp_path / "hm.h5", videos=5, frames=15, size=24)
     out = tmp_path / "e.json"

@@ -59,11 +59,20 @@ def refine_sequence(
         window: the refiner's window length.
         decoder: heatmap decoder for heatmap refiners' outputs.
         online: causal mode (see the module docstring).
-        step: frame step inside a window (2 = the thesis's half frame rate, experiments x.3).
+        step: frame step inside a window (2 = the thesis's half frame rate, experiments x.3); a
+            whole-sequence filter then smooths each of the ``step`` interleaved phases alone.
         history: in online mode, how many past frames (including t) a non-causal filter sees
             (default: all; bounding it keeps long videos linear in time).
     """
     model.eval()
+    if step > 1 and not _is_windowed(model):
+        # a whole-sequence filter at 1/step of the frame rate (x.3): each phase is its own video
+        out = np.empty((len(inputs), inputs.shape[1], 2), dtype=np.float32)  # (T, K, 2) keypoints
+        for phase in range(step):
+            out[phase::step] = refine_sequence(model, inputs[phase::step],
+                                               None if valid is None else valid[phase::step], window, decoder,
+                                               online, batch_size, 1, history)  # fmt: skip
+        return out
     x = torch.as_tensor(inputs).float()
     device = next(iter(model.parameters()), torch.empty(0)).device
     if model.input_space == "coords" and x.dim() == 4:
