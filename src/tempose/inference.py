@@ -69,9 +69,9 @@ def refine_sequence(
         # a whole-sequence filter at 1/step of the frame rate (x.3): each phase is its own video
         out = np.empty((len(inputs), inputs.shape[1], 2), dtype=np.float32)  # (T, K, 2) keypoints
         for phase in range(step):
-            out[phase::step] = refine_sequence(model, inputs[phase::step],
-                                               None if valid is None else valid[phase::step], window, decoder,
-                                               online, batch_size, 1, history)  # fmt: skip
+            phase_valid = None if valid is None else valid[phase::step]
+            out[phase::step] = refine_sequence(model, inputs[phase::step], phase_valid, window=window, decoder=decoder,
+                                               online=online, batch_size=batch_size, history=history)  # fmt: skip
         return out
     x = torch.as_tensor(inputs).float()
     device = next(iter(model.parameters()), torch.empty(0)).device
