@@ -1,28 +1,27 @@
-"""Train TemposeNet (``tempose_net`` / ``tempose_net_causal``) fast on a CPU, into a normal run folder.
+"""Pretrain TemposeNet (``tempose_net`` / ``tempose_net_causal``) fast on a CPU, into a normal run folder.
 
-TemposeNet never convolves over pixels: it reads five numbers per heatmap
-(:func:`tempose.models.tempose_net.heatmap_features`). This script therefore computes
-those features once per video and epoch (for synthetic noise straight from the noisy points, see
-:func:`~tempose.models.tempose_net.rendered_features`) and trains on random windows of them —
-hundreds of times faster than rendering every window, with the same inputs (the model computes the
-same features from the same heatmaps at test time). The result is an ordinary run
-folder (``config.yaml``, ``split.json``, ``metrics.csv``, ``best.ckpt``, ``best.json``,
-``test.json``) that ``tempose evaluate``, ``tempose finetune`` and the benchmarks read.
+Past its map front end (the identity until finetuning on real estimator maps teaches it), TemposeNet
+reads five numbers per heatmap (:func:`tempose.models.tempose_net.heatmap_features`). For
+synthetic pretraining noise this script computes those features straight from the noisy points
+(:func:`~tempose.models.tempose_net.rendered_features`) once per epoch and trains on random
+windows of them — hundreds of times faster than rendering every window, with the same inputs (the
+model computes the same features from the same heatmaps at test time); the front end stays the
+identity. The result is an ordinary run folder (``config.yaml``, ``split.json``, ``metrics.csv``,
+``best.ckpt``, ``best.json``, ``test.json``) that ``tempose evaluate``, ``tempose finetune`` and
+the benchmarks read. Finetune with ``tempose finetune`` (it trains the front end on the maps).
 
     # Penn Action pretraining, experiment 1.1 (the store of benchmarks/penn_action.py --videos all)
     python benchmarks/train_ours.py pretrain --data benchmarks/out/data/penn_thesis3.h5 \\
         --out benchmarks/out/penn_action/all/runs/pretrain_tempose_net_1.1
-    # finetuning on a store with estimator heatmaps (e.g. a climbing fold store)
-    python benchmarks/train_ours.py finetune --init RUN --data STORE --out RUN_FT
 
-Schedule: Adam (lr 1e-3 pretraining, 1e-4 finetuning), ReduceLROnPlateau on the validation loss
+Schedule: Adam (lr 1e-3), ReduceLROnPlateau on the validation loss
 (factor 0.1, patience 5), early stopping after 10 epochs without a better validation loss, at
 most ``--epochs`` epochs of ``--steps`` batches; every batch takes windows of one length drawn
 from ``--lengths`` (5…17 by default, so the model works on the thesis's 5-frame windows and on
 longer ones). Pretraining draws fresh shifts every epoch (a denoiser must not memorise one noise
 draw); their features come from the noisy points without rendering a map. The kept checkpoint has the
 best mean validation PCK@0.05/0.1/0.2 on whole validation videos (the goal is all three at once;
-the thesis kept best PCK@0.2 when pretraining, PCK@0.05 when finetuning).
+the thesis kept best PCK@0.2 when pretraining).
 """
 
 from __future__ import annotations
@@ -41,7 +40,7 @@ import torch
 import yaml
 
 from tempose.config import to_dict
-from tempose.data.datasets import FinetuneDataset, PretrainDataset
+from tempose.data.datasets import PretrainDataset
 from tempose.data.samples import get_experiment
 from tempose.data.splits import split
 from tempose.data.store import Store
@@ -49,30 +48,20 @@ from tempose.errors import InputError
 from tempose.files import atomic_write_text
 from tempose.keypoints import CLIMBALONG
 from tempose.metrics import DEFAULT_ALPHAS, PCKCounts, pck
-from tempose.models.tempose_net import heatmap_features, rendered_features
+from tempose.models.tempose_net import rendered_features
 from tempose.training.checkpoint import read_checkpoint
 from tempose.training.config import DataConfig, ModelConfig, OptimConfig, TrainConfig, TrainerConfig
 from tempose.training.datamodule import WindowDataModule
 from tempose.training.module import RefinerModule, checkpoint_meta
 from tempose.training.run import write_test_results
 
-CHUNK = 256  # frames per feature-extraction call (bounds memory on long videos)
 
 
-def sequence_features(dataset, v: int) -> dict[str, torch.Tensor]:
-    """Features ``(T, K, ·)`` of every frame of video ``v`` plus its targets.
-
-    Synthetic pretraining inputs come straight from the noisy grid points
-    (:func:`rendered_features`, identical to the features of the rendered maps); real heatmaps are
-    read and summarised in chunks.
-    """
-    if isinstance(dataset, PretrainDataset):
-        s = dataset.noisy_sequence(v)
-        xy, found, feats = rendered_features(s["input_xy"], s["sigma"], s["present"], dataset.heatmap_size)
-    else:
-        s = dataset.sequence(v)
-        parts = [heatmap_features(s["input"][i : i + CHUNK]) for i in range(0, s["input"].shape[0], CHUNK)]
-        xy, found, feats = (torch.cat(p) for p in zip(*parts, strict=True))
+def sequence_features(dataset: PretrainDataset, v: int) -> dict[str, torch.Tensor]:
+    """Features ``(T, K, ·)`` of every frame of video ``v`` plus its targets, straight from the noisy
+    grid points (:func:`rendered_features`, identical to the features of the rendered maps)."""
+    s = dataset.noisy_sequence(v)
+    xy, found, feats = rendered_features(s["input_xy"], s["sigma"], s["present"], dataset.heatmap_size)
     return {"xy": xy, "found": found, "feats": feats, "target_xy": s["target_xy"], "visible": s["visible"],
             "loss_mask": s["loss_mask"]}  # fmt: skip
 
@@ -143,16 +132,13 @@ def datasets(config: TrainConfig) -> tuple[object, object, object]:
     stores = [Store(p) for p in d.stores]
     # every video of a set, whatever its length: the video assignment does not depend on the window
     plan = split(stores, protocol=d.split, stage=config.stage, length=5, stride=1, step=1, seed=d.split_seed)
-    if config.stage == "finetune":
-        make = lambda name: FinetuneDataset(stores[0], plan.sets[name], render_targets=False)  # noqa: E731
-        return make("train"), make("val"), plan
     exp = get_experiment(d.experiment)
     make = lambda name, resample: PretrainDataset(stores, plan.sets[name], exp, heatmap_size=tuple(d.heatmap_size),  # noqa: E731
                                                   seed=d.noise_seed, resample_each_epoch=resample)  # fmt: skip
     return make("train", True), make("val", False), plan
 
 
-def train(config: TrainConfig, out: Path, args, init: dict | None = None) -> Path:
+def train(config: TrainConfig, out: Path, args) -> Path:
     if out.exists() and any(out.iterdir()):
         raise InputError("run folder exists and is not empty; choose another --out", out)
     torch.manual_seed(config.seed)
@@ -163,13 +149,11 @@ def train(config: TrainConfig, out: Path, args, init: dict | None = None) -> Pat
     train_seqs = all_features(train_ds)
     print(f"features of {len(train_seqs)} train, {len(val)} val videos: {time.perf_counter() - t0:.1f} s", flush=True)
 
-    size = tuple(int(v) for v in (val_ds.heatmap_size if config.stage == "finetune" else config.data.heatmap_size))
+    size = tuple(int(v) for v in config.data.heatmap_size)
     o = config.optim
     module = RefinerModule(config.model.name, dict(config.model.params), num_keypoints=len(CLIMBALONG),
                            window=config.data.window, heatmap_size=size, lr=o.lr, seed=config.seed,
                            stage=config.stage)  # fmt: skip
-    if init is not None:
-        module.model.load_state_dict({k[6:]: v for k, v in init["state_dict"].items() if k.startswith("model.")})
     model = module.model
     opt = torch.optim.Adam(model.parameters(), lr=o.lr, weight_decay=o.weight_decay)
     sched = torch.optim.lr_scheduler.ReduceLROnPlateau(opt, factor=o.lr_factor, patience=o.lr_patience)
@@ -231,10 +215,9 @@ def train(config: TrainConfig, out: Path, args, init: dict | None = None) -> Pat
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("stage", choices=["pretrain", "finetune"])
-    parser.add_argument("--data", required=True, help="store (pretraining: keypoints; finetuning: heatmaps)")
+    parser.add_argument("stage", choices=["pretrain"], help="pretrain (finetune with `tempose finetune`)")
+    parser.add_argument("--data", required=True, help="store of keypoints (synthetic noise is drawn on them)")
     parser.add_argument("--out", type=Path, required=True)
-    parser.add_argument("--init", help="run folder or checkpoint to start from (finetuning: required)")
     parser.add_argument("--model", default="tempose_net", help="tempose_net or tempose_net_causal")
     parser.add_argument("--config", default=str(Path(__file__).resolve().parents[1] / "configs" / "models"
                                                 / "tempose_net.yaml"), help="model params YAML")  # fmt: skip
@@ -251,15 +234,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
     params = (yaml.safe_load(Path(args.config).read_text()) or {}).get("model", {}).get("params", {})
-    init = None
-    if args.stage == "finetune":
-        if not args.init:
-            raise InputError("finetuning needs --init PRETRAINED_RUN_OR_CKPT")
-        init = read_checkpoint(args.init)
-        args.model = init["tempose"]["model_name"]
-        params = dict(init["tempose"].get("model_params", {}))
-        args.window = int(init["tempose"]["window"])
-    lr = args.lr or (1e-3 if args.stage == "pretrain" else 1e-4)
+    lr = args.lr or 1e-3
     config = TrainConfig(
         stage=args.stage,
         model=ModelConfig(args.model, params),
@@ -267,11 +242,10 @@ def main(argv: list[str] | None = None) -> int:
                         split_seed=args.seed, noise_seed=args.seed, resample_noise=True, num_workers=0),
         optim=OptimConfig(lr=lr, batch_size=args.batch_size, max_epochs=args.epochs),
         trainer=TrainerConfig(accelerator="cpu"),
-        init_checkpoint=args.init,
         seed=args.seed,
     )  # fmt: skip
     try:
-        train(config, args.out, args, init)
+        train(config, args.out, args)
         if args.ship:
             ship(args.out, args.ship, f"{Path(args.data).name}, {args.stage} experiment {args.experiment}, "
                                       f"seed {args.seed} (benchmarks/train_ours.py)")  # fmt: skip

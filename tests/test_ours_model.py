@@ -22,9 +22,11 @@ NAMES = ["tempose_net", "tempose_net_causal"]
 def test_contract_size_and_receptive_field(name):
     model = build_model(name)
     assert (model.input_space, output_space(model), model.causal) == ("heatmaps", "coords", name.endswith("causal"))
-    # stem 7·64+64, keypoint embedding 64·25, 4 blocks × (LayerNorm 128 + conv 64·64·3+64 + 1×1 64·64+64
-    # + LayerNorm 128 + keypoint mixing 25·25+25), norm 128, head 64·2+2, smoothing kernel 15
-    assert param_count(model) == 512 + 1_600 + 4 * (128 + 12_352 + 4_160 + 128 + 650) + 128 + 130 + 15 == 72_057
+    # map front end 25·25·1·5·5+25; stem 7·64+64, keypoint embedding 64·25, 4 blocks × (LayerNorm 128
+    # + conv 64·64·3+64 + 1×1 64·64+64 + LayerNorm 128 + keypoint mixing 25·25+25), norm 128, head 64·2+2,
+    # smoothing kernel 15
+    by_hand = 15_650 + 512 + 1_600 + 4 * (128 + 12_352 + 4_160 + 128 + 650) + 128 + 130 + 15
+    assert param_count(model) == by_hand == 87_707
     assert param_count(model) <= 200_000
     assert model.receptive_field == 1 + 2 * (1 + 2 + 4 + 8) == 31
 
@@ -136,9 +138,10 @@ def test_gaps_are_bridged_and_empty_keypoints_take_the_frames_mean():
 
 
 @pytest.mark.parametrize("name", NAMES)
-def test_causality(name):
+@pytest.mark.parametrize("map_kernel", [(1, 5, 5), (3, 3, 3)])
+def test_causality(name, map_kernel):
     torch.manual_seed(1)
-    model = build_model(name, num_keypoints=4, heatmap_size=(16, 16)).eval()
+    model = build_model(name, num_keypoints=4, heatmap_size=(16, 16), map_kernel=map_kernel).eval()
     for p in model.parameters():  # a non-trivial network (the head starts at zero)
         torch.nn.init.normal_(p, std=0.2)
     x = torch.rand(1, 12, 4, 16, 16)
@@ -160,6 +163,52 @@ def test_loss_by_hand():
     assert float(model.loss(pred, batch)) == pytest.approx(2 / 12 + 0.5 * 4 / 8)
     batch["loss_mask"] = torch.tensor([[False, True]])  # keypoint 0 not provided by the source
     assert float(model.loss(pred, batch)) == 0.0
+
+
+@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("map_kernel", [(1, 5, 5), (3, 3, 3)])
+def test_the_map_front_end_starts_as_the_identity(name, map_kernel):
+    torch.manual_seed(2)
+    with_front = build_model(name, num_keypoints=3, heatmap_size=(16, 16), map_kernel=map_kernel)
+    without = build_model(name, num_keypoints=3, heatmap_size=(16, 16), map_kernel=())
+    without.load_state_dict({k: v for k, v in with_front.state_dict().items() if not k.startswith("front.")})
+    for p in without.head.parameters():  # a non-trivial network (the head starts at zero)
+        torch.nn.init.normal_(p, std=0.2)
+    with_front.head.load_state_dict(without.head.state_dict())
+    x = torch.rand(2, 7, 3, 16, 16)
+    assert torch.equal(with_front.front(x), x)
+    assert torch.allclose(with_front(x), without(x))
+
+
+def test_map_loss_by_hand():
+    xy = torch.tensor([[[4.0, 5.0], [9.0, 2.0]]])  # (T=1, K=2, 2)
+    batch = {"target_xy": xy[None], "visible": torch.ones(1, 1, 2, dtype=torch.bool),
+             "loss_mask": torch.tensor([[True, True]])}  # fmt: skip
+    maps = render(xy, (12, 12))[None].clone()  # (B, T, K, H, W): exactly the σ = 1 targets
+    model = build_model("tempose_net", num_keypoints=2, heatmap_size=(12, 12))
+    assert float(model.map_loss(maps, batch)) == 0.0
+    maps[0, 0, 1, 0, 0] += 255.0  # one extra unit of mass (maps sum to 255) in keypoint 1's map
+    assert float(model.map_loss(maps, batch)) == pytest.approx(1.0 / 2)  # 1² summed, over 2 maps
+    batch["visible"][0, 0, 1] = False  # keypoint 1 has no target: its map is not scored
+    assert float(model.map_loss(maps, batch)) == 0.0
+
+
+def test_only_the_heatmap_loss_trains_the_front_end_and_it_learns_faster():
+    torch.manual_seed(3)
+    xy = torch.tensor([[4.0, 5.0], [9.0, 2.0]]).expand(1, 5, 2, 2)
+    batch = {"input": render(xy + 1, (12, 12)), "target_xy": xy, "visible": torch.ones(1, 5, 2, dtype=torch.bool),
+             "loss_mask": torch.tensor([[True, True]])}  # fmt: skip
+    module = RefinerModule("tempose_net", num_keypoints=2, heatmap_size=(12, 12), window=5, lr=1e-4)
+    for weight, reaches_front in ((0.0, False), (0.02, True)):
+        module.model.map_weight = weight
+        module.zero_grad()
+        module.loss(module(batch["input"]), batch).backward()
+        grad = module.model.front.conv.weight.grad
+        assert (grad is not None and bool(grad.abs().sum() > 0)) == reaches_front
+    groups = module.configure_optimizers()["optimizer"].param_groups
+    front = {id(p) for p in module.model.front.parameters()}
+    assert [(g["lr"], all(id(p) in front for p in g["params"])) for g in groups] == [(1e-4, False), (1e-3, True)]
+    assert sum(len(g["params"]) for g in groups) == len(list(module.parameters()))
 
 
 def test_refiner_module_uses_the_model_loss_and_coordinates():
@@ -189,5 +238,5 @@ def test_pretrain_and_evaluate_through_the_cli(tmp_path):
     assert main(["pretrain", "--model", "tempose_net", "--data", str(kp), "--out", str(tmp_path / "run"),
                  "--max-epochs", "1", "--num-workers", "0", "--limit-windows", "8", "--batch-size", "4"]) == 0
     test = json.loads((tmp_path / "run" / "test.json").read_text())
-    assert test["model"]["parameters"] == 72_057
+    assert test["model"]["parameters"] == 87_707
     assert 0 <= test["test"]["model"]["pck"]["0.2"] <= 1 and test["test"]["model"]["accel_error_px"] >= 0

@@ -1,10 +1,13 @@
 """TemposeNet: heatmaps in, sub-pixel keypoint coordinates out, through a small temporal conv net.
 
-Each heatmap is reduced to a handful of numbers first (position, confidence, spread), so the
-network never convolves over pixels: it mixes all keypoints of a frame (skeleton structure,
-left/right swaps) and looks along time with dilated 1-D convolutions, then adds a residual to the
-sub-pixel input position. Every frame of the window is denoised. ``tempose_net_causal`` pads only
-on the past side, so frame t's output depends on frames ≤ t (latency 0 frames online).
+A light convolution over each frame's maps (the *map front end*, initialised to the identity) first
+reshapes the estimator's heatmaps with the other keypoints' maps nearby — it can make the right
+mode of a multi-modal map win. Each map is then reduced to a handful of numbers (position,
+confidence, spread), and the temporal network works on those: it mixes all keypoints of a frame
+(skeleton structure, left/right swaps) and looks along time with dilated 1-D convolutions, then
+adds a residual to the sub-pixel input position. Every frame of the window is denoised.
+``tempose_net_causal`` pads only on the past side, so frame t's output depends on frames ≤ t
+(latency 0 frames online).
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from tempose.heatmaps import render_profiles
+from tempose.heatmaps import DEFAULT_SCALE, render, render_profiles
 from tempose.models import MODELS
 
 _NEIGHBOURS = torch.tensor([-1, 0, 1])
@@ -87,6 +90,38 @@ def _summarise(row, col, nb, peak, mass, size: tuple[int, int]):
     return xy, found, features
 
 
+class MapFrontEnd(nn.Module):
+    """A ``K → K`` convolution over (time, y, x) of the heatmaps, initialised to the identity.
+
+    It sees every keypoint's map in a small neighbourhood, so it can learn an estimator's habits —
+    suppress a wrong mode of a multi-modal wrist map where no elbow or hand supports it, move a
+    biased peak — which a model that starts from each map's decoded peak cannot. Trained by the
+    heatmap loss of :meth:`TemposeNet.loss` (σ = 1 target maps, as the thesis's heatmap models).
+    Edges are replicated in time (past-only when causal) and zero in space; the output is
+    clamped at 0 (heatmaps stay non-negative).
+    """
+
+    def __init__(self, keypoints: int, kernel: tuple[int, int, int], causal: bool) -> None:
+        super().__init__()
+        kt, kh, kw = kernel
+        if kt < 1 or kh % 2 == 0 or kw % 2 == 0 or (not causal and kt % 2 == 0):
+            raise ValueError(f"map_kernel {kernel}: spatial sizes (and the temporal one unless causal) must be odd")
+        self.time_pad = (kt - 1, 0) if causal else (kt // 2, kt // 2)
+        self.conv = nn.Conv3d(keypoints, keypoints, kernel, padding=(0, kh // 2, kw // 2))
+        centre = (kt - 1 if causal else kt // 2, kh // 2, kw // 2)
+        with torch.no_grad():
+            self.conv.weight.zero_()
+            self.conv.bias.zero_()
+            self.conv.weight[(torch.arange(keypoints), torch.arange(keypoints), *centre)] = 1.0
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:  # (B, T, K, H, W)
+        z = x.transpose(1, 2)  # (B, K, T, H, W)
+        if sum(self.time_pad):
+            z = torch.cat([z[:, :, :1].expand(-1, -1, self.time_pad[0], -1, -1), z,
+                           z[:, :, -1:].expand(-1, -1, self.time_pad[1], -1, -1)], 2)  # fmt: skip
+        return F.relu(self.conv(z)).transpose(1, 2)
+
+
 class _ChannelNorm(nn.Module):
     """LayerNorm over channels at every keypoint and time step (never mixes frames: stays causal)."""
 
@@ -133,6 +168,10 @@ class _Block(nn.Module):
 class TemposeNet(nn.Module):
     """Heatmaps ``(B, T, K, H, W)`` → keypoints ``(B, T, K, 2)`` (x, y heatmap pixels).
 
+    0. The :class:`MapFrontEnd` (``map_kernel``; an empty one, ``()``, leaves it out) reshapes
+       the maps; it starts as the identity, so the fast pretraining on synthetic maps, which only
+       reads the maps' features, leaves it there and finetuning on an estimator's real maps
+       teaches it.
     1. :func:`heatmap_features` turns each map into a sub-pixel position, a found flag, a
        confidence and a spread.
     2. A base trajectory: the found positions averaged over ``smooth_size`` frames with a learned
@@ -148,7 +187,8 @@ class TemposeNet(nn.Module):
        smoother and training learns what a filter cannot (motion, skeleton, confidence).
 
     ``loss`` is the L1 coordinate loss on present, provided keypoints (``target_xy``, ``visible``,
-    ``loss_mask`` of the samples) plus ``velocity_weight`` × the L1 loss on frame-to-frame motion.
+    ``loss_mask`` of the samples) plus ``velocity_weight`` × the L1 loss on frame-to-frame motion,
+    plus, while training the front end, ``map_weight`` × its heatmap loss.
     """
 
     input_space = "heatmaps"
@@ -167,10 +207,17 @@ class TemposeNet(nn.Module):
         velocity_weight: float = 0.5,
         smooth_size: int = 15,
         smooth_sigma: float = 3.0,
+        map_kernel: tuple[int, ...] = (1, 5, 5),
+        map_weight: float = 0.02,
+        map_lr_scale: float = 10.0,
     ) -> None:
         super().__init__()
         self.num_keypoints = num_keypoints
         self.velocity_weight = velocity_weight
+        self.map_weight = map_weight
+        self.map_lr_scale = map_lr_scale
+        self.front = MapFrontEnd(num_keypoints, tuple(map_kernel), self.causal) if map_kernel else None
+        self._train_maps: torch.Tensor | None = None  # the front end's output of the last forward, for ``loss``
         # the residual's base: a learned normalised temporal kernel over the detected input positions,
         # initialised to a Gaussian of ``smooth_sigma`` frames (one-sided for the causal variant)
         taps = torch.arange(smooth_size, dtype=torch.float32) - (smooth_size - 1 if self.causal else smooth_size // 2)
@@ -192,7 +239,20 @@ class TemposeNet(nn.Module):
         convs = 1 + sum(b.conv.dilation[1] * (b.conv.kernel_size[1] - 1) for b in self.blocks)
         return max(convs, self.smooth_logits.numel())
 
+    def parameter_groups(self) -> list[tuple[list[nn.Parameter], float]]:
+        """``(parameters, learning-rate multiple)`` for the optimiser: the front end starts from the
+        identity while the rest is usually finetuned from pretrained weights, so it learns
+        ``map_lr_scale`` times faster."""
+        front = list(self.front.parameters()) if self.front is not None else []
+        ids = {id(q) for q in front}
+        rest = [q for q in self.parameters() if id(q) not in ids]
+        return [(rest, 1.0), (front, self.map_lr_scale)] if front else [(rest, 1.0)]
+
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if self.front is not None:
+            x = self.front(x)
+            # kept only while gradients are on (training): the heatmap loss needs the maps, evaluation does not
+            self._train_maps = x if torch.is_grad_enabled() and x.requires_grad else None
         return self.refine(*heatmap_features(x))
 
     def refine(self, xy: torch.Tensor, found: torch.Tensor, feats: torch.Tensor) -> torch.Tensor:
@@ -229,15 +289,31 @@ class TemposeNet(nn.Module):
         return torch.where(den > 1e-6, z[..., :2] / den.clamp_min(1e-6), mean)
 
     def loss(self, pred: torch.Tensor, batch: dict[str, torch.Tensor]) -> torch.Tensor:
-        """L1 position + velocity loss in heatmap pixels over present, provided keypoints."""
+        """L1 position + velocity loss in heatmap pixels over present, provided keypoints; while the
+        front end trains, plus ``map_weight`` × :meth:`map_loss` of the maps of that forward pass."""
         target = batch["target_xy"].to(pred.dtype)
         mask = (batch["visible"] & batch["loss_mask"][:, None, :]).to(pred.dtype)[..., None]
-        pos = ((pred - target).abs() * mask).sum() / (2 * mask.sum()).clamp_min(1)
-        if self.velocity_weight == 0 or pred.shape[1] < 2:
-            return pos
-        vmask = mask[:, 1:] * mask[:, :-1]
-        vel = (((pred[:, 1:] - pred[:, :-1]) - (target[:, 1:] - target[:, :-1])).abs() * vmask).sum()
-        return pos + self.velocity_weight * vel / (2 * vmask.sum()).clamp_min(1)
+        loss = ((pred - target).abs() * mask).sum() / (2 * mask.sum()).clamp_min(1)
+        if self.velocity_weight and pred.shape[1] > 1:
+            vmask = mask[:, 1:] * mask[:, :-1]
+            vel = (((pred[:, 1:] - pred[:, :-1]) - (target[:, 1:] - target[:, :-1])).abs() * vmask).sum()
+            loss = loss + self.velocity_weight * vel / (2 * vmask.sum()).clamp_min(1)
+        maps, self._train_maps = self._train_maps, None
+        if maps is not None and self.map_weight and maps.shape[:3] == pred.shape[:3]:
+            loss = loss + self.map_weight * self.map_loss(maps, batch)
+        return loss
+
+    @staticmethod
+    def map_loss(maps: torch.Tensor, batch: dict[str, torch.Tensor]) -> torch.Tensor:
+        """Squared error of the maps against σ = 1 maps at ``target_xy`` (the thesis's finetuning
+        targets), summed over pixels, averaged over the present, provided keypoints' maps, in units
+        of a unit-mass map (a σ = 1 Gaussian's energy is 1/4π). The front end learns from this term
+        alone (the features are read from detached maps), so its weight only sets how much it adds
+        to the loss that early stopping and the learning-rate schedule watch."""
+        mask = batch["visible"] & batch["loss_mask"][:, None, :]
+        target = render(batch["target_xy"], tuple(maps.shape[-2:]), 1.0, visible=mask)
+        err = ((maps - target.to(maps.dtype)) / DEFAULT_SCALE).square().sum((-2, -1))
+        return (err * mask).sum() / mask.sum().clamp_min(1)
 
 
 class TemposeNetCausal(TemposeNet):
@@ -247,8 +323,9 @@ class TemposeNetCausal(TemposeNet):
 
 
 def _build(cls: type[TemposeNet], num_keypoints: int, heatmap_size: tuple[int, int], **params) -> TemposeNet:
-    if "dilations" in params:
-        params["dilations"] = tuple(params["dilations"])
+    for key in ("dilations", "map_kernel"):
+        if params.get(key) is not None:
+            params[key] = tuple(params[key])
     return cls(num_keypoints=num_keypoints, heatmap_size=tuple(heatmap_size), **params)
 
 

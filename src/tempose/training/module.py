@@ -147,10 +147,14 @@ class RefinerModule(L.LightningModule):
         torch.manual_seed(self.hparams.seed * 100_003 + self.current_epoch)
 
     def configure_optimizers(self):
-        params = [p for p in self.parameters() if p.requires_grad]
-        if not params:
+        # a refiner may give parts of itself a multiple of the learning rate (``parameter_groups``)
+        groups = self.model.parameter_groups() if hasattr(self.model, "parameter_groups") else [(self.parameters(), 1)]
+        lr = self.hparams.lr
+        groups = [{"params": ps, "lr": lr * scale} for ps, scale in
+                  (([q for q in params if q.requires_grad], scale) for params, scale in groups) if ps]  # fmt: skip
+        if not groups:
             return None
-        optimizer = torch.optim.Adam(params, lr=self.hparams.lr, weight_decay=self.hparams.weight_decay, foreach=True)
+        optimizer = torch.optim.Adam(groups, lr=lr, weight_decay=self.hparams.weight_decay, foreach=True)
         scheduler = torch.optim.lr_scheduler.ReduceLROnPlateau(
             optimizer, mode="min", factor=self.hparams.lr_factor, patience=self.hparams.lr_patience
         )
