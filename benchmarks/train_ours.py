@@ -56,7 +56,6 @@ from tempose.training.module import RefinerModule, checkpoint_meta
 from tempose.training.run import write_test_results
 
 
-
 def sequence_features(dataset: PretrainDataset, v: int) -> dict[str, torch.Tensor]:
     """Features ``(T, K, ·)`` of every frame of video ``v`` plus its targets, straight from the noisy
     grid points (:func:`rendered_features`, identical to the features of the rendered maps)."""

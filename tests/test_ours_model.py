@@ -193,7 +193,7 @@ def test_map_loss_by_hand():
     assert float(model.map_loss(maps, batch)) == 0.0
 
 
-def test_only_the_heatmap_loss_trains_the_front_end_and_it_learns_faster():
+def test_only_the_heatmap_loss_trains_the_front_end_at_its_own_learning_rate():
     torch.manual_seed(3)
     xy = torch.tensor([[4.0, 5.0], [9.0, 2.0]]).expand(1, 5, 2, 2)
     batch = {"input": render(xy + 1, (12, 12)), "target_xy": xy, "visible": torch.ones(1, 5, 2, dtype=torch.bool),

@@ -209,13 +209,13 @@ class TemposeNet(nn.Module):
         smooth_sigma: float = 3.0,
         map_kernel: tuple[int, ...] = (1, 5, 5),
         map_weight: float = 0.02,
-        map_lr_scale: float = 10.0,
+        map_lr: float = 1e-3,
     ) -> None:
         super().__init__()
         self.num_keypoints = num_keypoints
         self.velocity_weight = velocity_weight
         self.map_weight = map_weight
-        self.map_lr_scale = map_lr_scale
+        self.map_lr = map_lr
         self.front = MapFrontEnd(num_keypoints, tuple(map_kernel), self.causal) if map_kernel else None
         self._train_maps: torch.Tensor | None = None  # the front end's output of the last forward, for ``loss``
         # the residual's base: a learned normalised temporal kernel over the detected input positions,
@@ -239,14 +239,14 @@ class TemposeNet(nn.Module):
         convs = 1 + sum(b.conv.dilation[1] * (b.conv.kernel_size[1] - 1) for b in self.blocks)
         return max(convs, self.smooth_logits.numel())
 
-    def parameter_groups(self) -> list[tuple[list[nn.Parameter], float]]:
-        """``(parameters, learning-rate multiple)`` for the optimiser: the front end starts from the
-        identity while the rest is usually finetuned from pretrained weights, so it learns
-        ``map_lr_scale`` times faster."""
+    def parameter_groups(self, lr: float) -> list[tuple[list[nn.Parameter], float]]:
+        """``(parameters, learning rate)`` for the optimiser, given the run's ``lr``: the front end
+        starts from the identity — it is trained from scratch even when the rest is finetuned at a
+        small ``lr`` — so it always gets ``map_lr`` (the thesis's from-scratch rate, 1e-3)."""
         front = list(self.front.parameters()) if self.front is not None else []
         ids = {id(q) for q in front}
         rest = [q for q in self.parameters() if id(q) not in ids]
-        return [(rest, 1.0), (front, self.map_lr_scale)] if front else [(rest, 1.0)]
+        return [(rest, lr), (front, self.map_lr)] if front else [(rest, lr)]
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if self.front is not None:

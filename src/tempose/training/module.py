@@ -147,11 +147,11 @@ class RefinerModule(L.LightningModule):
         torch.manual_seed(self.hparams.seed * 100_003 + self.current_epoch)
 
     def configure_optimizers(self):
-        # a refiner may give parts of itself a multiple of the learning rate (``parameter_groups``)
-        groups = self.model.parameter_groups() if hasattr(self.model, "parameter_groups") else [(self.parameters(), 1)]
+        # a refiner may give parts of itself their own learning rate (``parameter_groups(lr)``)
         lr = self.hparams.lr
-        groups = [{"params": ps, "lr": lr * scale} for ps, scale in
-                  (([q for q in params if q.requires_grad], scale) for params, scale in groups) if ps]  # fmt: skip
+        groups = self.model.parameter_groups(lr) if hasattr(self.model, "parameter_groups") else [(self.parameters(), lr)]
+        groups = [{"params": ps, "lr": rate} for ps, rate in
+                  (([q for q in params if q.requires_grad], rate) for params, rate in groups) if ps]  # fmt: skip
         if not groups:
             return None
         optimizer = torch.optim.Adam(groups, lr=lr, weight_decay=self.hparams.weight_decay, foreach=True)
