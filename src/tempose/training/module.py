@@ -149,7 +149,8 @@ class RefinerModule(L.LightningModule):
     def configure_optimizers(self):
         # a refiner may give parts of itself their own learning rate (``parameter_groups(lr)``)
         lr = self.hparams.lr
-        groups = self.model.parameter_groups(lr) if hasattr(self.model, "parameter_groups") else [(self.parameters(), lr)]
+        has_groups = hasattr(self.model, "parameter_groups")
+        groups = self.model.parameter_groups(lr) if has_groups else [(self.parameters(), lr)]
         groups = [{"params": ps, "lr": rate} for ps, rate in
                   (([q for q in params if q.requires_grad], rate) for params, rate in groups) if ps]  # fmt: skip
         if not groups:
