@@ -53,7 +53,8 @@ class DemoConfig:
 # tempose_net trains ~18x more windows per second than conv3d (benchmarks/RESULTS.md §2), so it
 # finetunes on more windows in about the same time. Quick demo, test PCK, identity 18.3 / 70.5 / 88.9:
 # 240 windows at lr 1e-3 37.6 / 71.5 / 84.3 (below the raw estimator at 0.2); 1000 windows at
-# lr 1e-4 38.2 / 71.8 / 88.2, at 3e-4 42.4 / 79.0 / 95.2, at 1e-3 46.6 / 84.6 / 98.1.
+# lr 1e-4 38.2 / 71.8 / 88.2, at 3e-4 42.4 / 79.0 / 95.2, at 1e-3 46.6 / 84.6 / 98.1 (before the map front
+# end; with it, at 1e-3 and the front end at its own 1e-3: 47.3 / 85.4 / 97.9).
 QUICK = DemoConfig(
     synthetic="quick",
     models=(DemoModel("conv3d", 320, 240), DemoModel("deciwatch", 640, 320),
