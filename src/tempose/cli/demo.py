@@ -11,7 +11,7 @@ def register(subparsers) -> None:
         help="run the whole system end to end on built-in synthetic data (the README's main job)",
         description="generate synthetic climbers + a simulated estimator → pretrain → finetune → evaluate "
         "models and classical filters against the identity → report. About 40 minutes on a 2-core CPU; "
-        "--quick (3DConv, DeciWatch and tempose_net, briefly) about 5 minutes.",
+        "--quick (3DConv, DeciWatch and tempose_net, briefly) about 6 minutes.",
     )
     p.add_argument("--out", default="tempose-demo", help="output folder (default ./tempose-demo)")
     p.add_argument("--quick", action="store_true", help="the short version (what CI runs)")
