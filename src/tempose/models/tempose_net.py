@@ -115,10 +115,7 @@ class MapFrontEnd(nn.Module):
             self.conv.weight[(torch.arange(keypoints), torch.arange(keypoints), *centre)] = 1.0
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:  # (B, T, K, H, W)
-        z = x.transpose(1, 2)  # (B, K, T, H, W)
-        if sum(self.time_pad):
-            z = torch.cat([z[:, :, :1].expand(-1, -1, self.time_pad[0], -1, -1), z,
-                           z[:, :, -1:].expand(-1, -1, self.time_pad[1], -1, -1)], 2)  # fmt: skip
+        z = F.pad(x.transpose(1, 2), (0, 0, 0, 0, *self.time_pad), mode="replicate")  # (B, K, T', H, W)
         return F.relu(self.conv(z)).transpose(1, 2)
 
 
@@ -243,9 +240,8 @@ class TemposeNet(nn.Module):
         """``(parameters, learning rate)`` for the optimiser, given the run's ``lr``: the front end
         starts from the identity — it is trained from scratch even when the rest is finetuned at a
         small ``lr`` — so it always gets ``map_lr`` (the thesis's from-scratch rate, 1e-3)."""
-        front = list(self.front.parameters()) if self.front is not None else []
-        ids = {id(q) for q in front}
-        rest = [q for q in self.parameters() if id(q) not in ids]
+        front = [q for n, q in self.named_parameters() if n.startswith("front.")]
+        rest = [q for n, q in self.named_parameters() if not n.startswith("front.")]
         return [(rest, lr), (front, self.map_lr)] if front else [(rest, lr)]
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
