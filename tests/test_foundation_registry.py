@@ -18,6 +18,23 @@ def test_register_build_and_errors():
         reg.get("ball")
 
 
+def test_bad_hyperparameters_are_registry_errors_but_bugs_stay_bugs():
+    reg = Registry("widget")
+
+    @reg.register("box")
+    def make_box(size=1):
+        if size < 1:
+            raise ValueError(f"size {size} must be ≥ 1")
+        return None + size if size == 99 else size  # a bug for size 99
+
+    with pytest.raises(RegistryError, match=r"^widget 'box': size 0 must be ≥ 1$"):
+        reg.build("box", size=0)
+    with pytest.raises(RegistryError, match=r"widget 'box': .*unexpected keyword argument 'colour'"):
+        reg.build("box", colour="red")
+    with pytest.raises(TypeError, match="unsupported operand"):
+        reg.build("box", size=99)
+
+
 def test_entry_point_plugins_are_loaded(monkeypatch):
     class FakeEntryPoint:
         name = "plugged"

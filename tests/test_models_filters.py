@@ -9,6 +9,7 @@ import pytest
 import torch
 
 from tempose.models import build_model
+from tempose.registry import RegistryError
 
 FILTERS = ["one_euro", "savgol", "gaussian", "kalman"]
 
@@ -108,5 +109,5 @@ def test_kalman_by_hand_two_frames():
 def test_savgol_short_sequence_and_bad_arguments():
     xy = torch.rand(1, 2, 1, 2)
     assert torch.equal(build_model("savgol")(xy), xy)  # under 3 frames: unchanged
-    with pytest.raises(ValueError):
+    with pytest.raises(RegistryError, match="model 'savgol': savgol needs an odd window_size"):
         build_model("savgol", window_size=4)

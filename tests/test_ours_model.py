@@ -180,6 +180,23 @@ def test_the_map_front_end_starts_as_the_identity(name, map_kernel):
     assert torch.allclose(with_front(x), without(x))
 
 
+def test_the_front_ends_context_branch_starts_at_zero_and_reaches_d_pixels_per_tap():
+    from tempose.models.tempose_net import MapFrontEnd
+
+    front = MapFrontEnd(1, (1, 5, 5), causal=False, context=3)
+    assert param_count(front) == (25 + 1) + 25  # the 5×5 conv with its bias + the bias-free context conv
+    x = torch.zeros(1, 1, 1, 16, 16)
+    x[..., 8, 10] = 2.0
+    assert torch.equal(front(x), x)  # zero-initialised: the front end is still the identity
+    with torch.no_grad():
+        front.context.weight[0, 0, 0, 2, 4] = 0.5  # the tap two steps right of the centre: 2·3 = 6 px
+    want = x.clone()
+    want[..., 8, 10 - 6] = 1.0  # each output reads the input 6 px to its right
+    want[..., 8, 10] = 2.0
+    assert torch.equal(front(x), want)
+    assert param_count(build_model("tempose_net", map_context=3)) == 87_707 + 15_625
+
+
 def test_map_loss_by_hand():
     xy = torch.tensor([[[4.0, 5.0], [9.0, 2.0]]])  # (T=1, K=2, 2)
     batch = {"target_xy": xy[None], "visible": torch.ones(1, 1, 2, dtype=torch.bool),
@@ -240,3 +257,16 @@ def test_pretrain_and_evaluate_through_the_cli(tmp_path):
     test = json.loads((tmp_path / "run" / "test.json").read_text())
     assert test["model"]["parameters"] == 87_707
     assert 0 <= test["test"]["model"]["pck"]["0.2"] <= 1 and test["test"]["model"]["accel_error_px"] >= 0
+
+
+@pytest.mark.parametrize("setting,message", [("model.params.map_kernel=[1,4,4]", "map_kernel (1, 4, 4)"),
+                                             ("model.params.widht=32", "unexpected keyword argument 'widht'")])
+def test_a_bad_hyperparameter_is_a_one_line_error_and_leaves_no_run(tmp_path, capsys, setting, message):
+    from tempose.cli import main
+
+    kp = write_keypoint_store(tmp_path / "kp.h5", videos=5, frames=14)
+    assert main(["pretrain", "--model", "tempose_net", "--data", str(kp), "--out", str(tmp_path / "run"),
+                 "--set", setting]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("tempose: error: model 'tempose_net': ") and message in err and "\n" not in err
+    assert not (tmp_path / "run").exists()

@@ -65,8 +65,18 @@ class Registry:
             ) from None
 
     def build(self, name: str, **kwargs: Any) -> Any:
-        """Instantiate ``name`` with keyword arguments (``None`` values are dropped, as in timm)."""
-        return self.get(name)(**{k: v for k, v in kwargs.items() if v is not None})
+        """Instantiate ``name`` with keyword arguments (``None`` values are dropped, as in timm).
+
+        Factories reject bad hyperparameters with ``ValueError``; that, and a keyword the factory
+        does not take, become a :class:`RegistryError` naming the entry (a user's config error,
+        not a crash)."""
+        factory = self.get(name)
+        try:
+            return factory(**{k: v for k, v in kwargs.items() if v is not None})
+        except (TypeError, ValueError) as exc:
+            if isinstance(exc, TypeError) and "keyword argument" not in str(exc):
+                raise
+            raise RegistryError(f"{self.concept} {name!r}: {exc}") from exc
 
     def available(self) -> list[str]:
         self._load_plugins()

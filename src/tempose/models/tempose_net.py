@@ -97,17 +97,27 @@ class MapFrontEnd(nn.Module):
     suppress a wrong mode of a multi-modal wrist map where no elbow or hand supports it, move a
     biased peak — which a model that starts from each map's decoded peak cannot. Trained by the
     heatmap loss of :meth:`TemposeNet.loss` (σ = 1 target maps, as the thesis's heatmap models).
-    Edges are replicated in time (past-only when causal) and zero in space; the output is
-    clamped at 0 (heatmaps stay non-negative).
+    With ``context`` = d > 0 a second, zero-initialised convolution of the same kernel spaced d
+    pixels apart adds a wider view (± d·(k−1)/2 pixels) at the same cost: a mode that far from
+    its keypoint's other evidence can be suppressed. Edges are replicated in time (past-only when
+    causal) and zero in space; the output is clamped at 0 (heatmaps stay non-negative).
     """
 
-    def __init__(self, keypoints: int, kernel: tuple[int, int, int], causal: bool) -> None:
+    def __init__(self, keypoints: int, kernel: tuple[int, int, int], causal: bool, context: int = 0) -> None:
         super().__init__()
         kt, kh, kw = kernel
         if kt < 1 or kh % 2 == 0 or kw % 2 == 0 or (not causal and kt % 2 == 0):
             raise ValueError(f"map_kernel {kernel}: spatial sizes (and the temporal one unless causal) must be odd")
+        if context < 0:
+            raise ValueError(f"map_context {context}: a dilation ≥ 1, or 0 for none")
         self.time_pad = (kt - 1, 0) if causal else (kt // 2, kt // 2)
         self.conv = nn.Conv3d(keypoints, keypoints, kernel, padding=(0, kh // 2, kw // 2))
+        self.context = None
+        if context:
+            reach = (0, context * (kh // 2), context * (kw // 2))
+            self.context = nn.Conv3d(keypoints, keypoints, kernel, padding=reach, dilation=(1, context, context),
+                                     bias=False)  # fmt: skip
+            nn.init.zeros_(self.context.weight)
         centre = (kt - 1 if causal else kt // 2, kh // 2, kw // 2)
         with torch.no_grad():
             self.conv.weight.zero_()
@@ -116,7 +126,8 @@ class MapFrontEnd(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:  # (B, T, K, H, W)
         z = F.pad(x.transpose(1, 2), (0, 0, 0, 0, *self.time_pad), mode="replicate")  # (B, K, T', H, W)
-        return F.relu(self.conv(z)).transpose(1, 2)
+        y = self.conv(z) if self.context is None else self.conv(z) + self.context(z)
+        return F.relu(y).transpose(1, 2)
 
 
 class _ChannelNorm(nn.Module):
@@ -205,6 +216,7 @@ class TemposeNet(nn.Module):
         smooth_size: int = 15,
         smooth_sigma: float = 3.0,
         map_kernel: tuple[int, ...] = (1, 5, 5),
+        map_context: int = 0,
         map_weight: float = 0.02,
         map_lr: float = 1e-3,
     ) -> None:
@@ -213,7 +225,7 @@ class TemposeNet(nn.Module):
         self.velocity_weight = velocity_weight
         self.map_weight = map_weight
         self.map_lr = map_lr
-        self.front = MapFrontEnd(num_keypoints, tuple(map_kernel), self.causal) if map_kernel else None
+        self.front = MapFrontEnd(num_keypoints, tuple(map_kernel), self.causal, map_context) if map_kernel else None
         self._train_maps: torch.Tensor | None = None  # the front end's output of the last forward, for ``loss``
         # the residual's base: a learned normalised temporal kernel over the detected input positions,
         # initialised to a Gaussian of ``smooth_sigma`` frames (one-sided for the causal variant)
