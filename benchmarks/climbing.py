@@ -29,7 +29,9 @@ heavy's own, and the acceleration error against heavy.
     python benchmarks/climbing.py --pretrained benchmarks/out/penn_action/gpu/runs --name gpu
 
 Finished finetuning runs are skipped, interrupted ones resumed, and every model's predictions are
-cached, so re-running with more models adds rows. Prints tables; writes ``OUT/results.json``.
+cached, so re-running with more models adds rows. ``--folds CLIP,…`` runs only those folds (one
+process per fold in parallel, or on a cluster); a run without it then scores all folds from the
+cache. Prints tables; writes ``OUT/results.json`` (``results_<clips>.json`` for a subset).
 """
 
 from __future__ import annotations
@@ -243,7 +245,7 @@ def run_variant(variant: str, tracks: list[Track], est: dict, refs: dict, specs:
                 budgets: dict[str, Budget], filters: list[str], finetuned: bool, args, out: Path) -> dict:  # fmt: skip
     """Predictions of every model for every held-out track (leave-one-clip-out) → scores."""
     inputs = est[variant]
-    clips = sorted({t.clip for t in tracks})
+    clips = sorted(args.folds or {t.clip for t in tracks})
     preds: dict[str, dict[str, np.ndarray]] = {}
     tuned: dict[str, dict[str, dict]] = {}
     for clip in clips:
@@ -338,6 +340,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--budget", default="windows=all,epochs=3", help="finetuning: windows=N|all,epochs=N")
     parser.add_argument("--model-budget", action="append", default=["biconvlstm*:windows=64,epochs=1"],
                         metavar="LABEL[*]:windows=N,epochs=N")
+    parser.add_argument("--folds", type=lambda s: [c for c in s.split(",") if c],
+                        help="held-out clips to run (default: all); see the module docstring")
     parser.add_argument("--piece-frames", type=int, default=35, help="frames per finetuning store video")
     parser.add_argument("--ours", default="tempose_net,tempose_net_causal",
                         help="rows whose paired gains over every other row are reported")
@@ -359,6 +363,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"# {info['date']}, {info['cpu']} ({info['cores']} cores), load {info['load_average']}", flush=True)
 
     tracks = speed21_tracks(SHARED)
+    if args.folds and not set(args.folds) <= {t.clip for t in tracks}:
+        raise SystemExit(f"--folds takes clips of {', '.join(sorted({t.clip for t in tracks}))}")
     est = {v: estimate_tracks(tracks, v, OUT / "climbing" / "estimates", SHARED / "models" / "blazepose")
            for v in dict.fromkeys([*variants, "heavy"])}  # fmt: skip
     refs = {t.name: reference(est["heavy"][t.name]) for t in tracks}
@@ -370,14 +376,15 @@ def main(argv: list[str] | None = None) -> int:
               for v in est}  # fmt: skip
     text = tables(results, heavy_jitter)
     print(text)
-    write_json(out / "results.json", {
+    target = out / ("results.json" if not args.folds else f"results_{'_'.join(sorted(args.folds))}.json")
+    write_json(target, {
         "benchmark": "climbing", "machine": info, "command": " ".join(sys.argv),
         "pseudo_ground_truth": "BlazePose-heavy regressed keypoints (not human annotation)",
         "tracks": [t.name for t in tracks], "protocol": "leave-one-clip-out; finetuning from Penn Action 1.1",
         "budgets": {k: b.describe() for k, b in budgets.items()}, "estimator_speed": speeds,
         "heavy_jitter_px": heavy_jitter["jitter_px"], "results": results, "markdown": text,
     })  # fmt: skip
-    print(f"# wrote {out / 'results.json'}")
+    print(f"# wrote {target}")
     return 0
 
 
