@@ -138,10 +138,11 @@ def test_gaps_are_bridged_and_empty_keypoints_take_the_frames_mean():
 
 
 @pytest.mark.parametrize("name", NAMES)
-@pytest.mark.parametrize("map_kernel", [(1, 5, 5), (3, 3, 3)])
-def test_causality(name, map_kernel):
+@pytest.mark.parametrize("map_kernel,map_context", [((1, 5, 5), 0), ((3, 3, 3), 0), ((3, 3, 3), 2)])
+def test_causality(name, map_kernel, map_context):
     torch.manual_seed(1)
-    model = build_model(name, num_keypoints=4, heatmap_size=(16, 16), map_kernel=map_kernel).eval()
+    model = build_model(name, num_keypoints=4, heatmap_size=(16, 16), map_kernel=map_kernel,
+                        map_context=map_context).eval()  # fmt: skip
     for p in model.parameters():  # a non-trivial network (the head starts at zero)
         torch.nn.init.normal_(p, std=0.2)
     x = torch.rand(1, 12, 4, 16, 16)
@@ -195,6 +196,11 @@ def test_the_front_ends_context_branch_starts_at_zero_and_reaches_d_pixels_per_t
     want[..., 8, 10] = 2.0
     assert torch.equal(front(x), want)
     assert param_count(build_model("tempose_net", map_context=3)) == 87_707 + 15_625
+    torch.manual_seed(4)
+    wide = MapFrontEnd(3, (3, 5, 3), causal=True, context=3)
+    torch.nn.init.normal_(wide.context.weight)
+    z = torch.rand(2, 3, 6, 13, 8)  # (B, K, T, H, W): sides that are not multiples of 3
+    assert torch.allclose(wide._wide(z), wide.context(z), atol=1e-5)  # the sub-grid route = the dilated conv
 
 
 def test_map_loss_by_hand():
