@@ -73,10 +73,23 @@ def load_refiner(path: str | Path) -> tuple[torch.nn.Module, dict[str, Any]]:
         heatmap_size=tuple(meta["heatmap_size"]),
         **meta.get("model_params", {}),
     )
-    prefix = "model."
-    state = {k[len(prefix) :]: v for k, v in ckpt["state_dict"].items() if k.startswith(prefix)}
-    model.load_state_dict(state)
+    load_weights(model, ckpt, path)
     model.eval()
     meta["checkpoint"] = str(resolve_checkpoint(path))
     meta["heatmap_size"] = tuple(meta["heatmap_size"])
     return model, meta
+
+
+def load_weights(model: torch.nn.Module, ckpt: dict[str, Any], path: str | Path) -> None:
+    """Copy a checkpoint's refiner weights into ``model``; a checkpoint whose weights do not fit
+    (made by another version of the model, or with other hyperparameters) is an :class:`InputError`
+    that names what differs."""
+    prefix = "model."
+    state = {k[len(prefix) :]: v for k, v in ckpt["state_dict"].items() if k.startswith(prefix)}
+    try:
+        model.load_state_dict(state)
+    except RuntimeError as exc:
+        first = " ".join(str(exc).split("\n\t")[1:2])[:300]
+        name = ckpt[META_KEY].get("model_name", "?")
+        raise InputError(f"its weights do not fit model {name!r} as built from its hyperparameters ({first})",
+                         resolve_checkpoint(path)) from None  # fmt: skip

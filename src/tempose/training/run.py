@@ -22,7 +22,7 @@ from tempose.evaluation import PCK_POOLING_NOTE, evaluate
 from tempose.files import atomic_write_text, write_json
 from tempose.models import output_space
 from tempose.training.callbacks import RunRecorder
-from tempose.training.checkpoint import load_refiner, read_checkpoint
+from tempose.training.checkpoint import load_refiner, load_weights, read_checkpoint
 from tempose.training.config import STAGES, TrainConfig
 from tempose.training.datamodule import WindowDataModule
 from tempose.training.module import RefinerModule
@@ -93,8 +93,7 @@ def train(config: TrainConfig, out: str | Path, resume: bool = False, progress: 
         raise InputError(f"{config.model.name!r} has nothing to train; evaluate it with "
                          f"`tempose evaluate --model {config.model.name}`")  # fmt: skip
     if init is not None:
-        state = {k[len("model."):]: v for k, v in init["state_dict"].items() if k.startswith("model.")}
-        module.model.load_state_dict(state)
+        load_weights(module.model, init, config.init_checkpoint)
     dm.space = module.model.input_space
     dm.render_targets = output_space(module.model) == "heatmaps"
 
