@@ -138,12 +138,12 @@ def test_evaluate_finetune_store_and_bad_inputs(tmp_path, capsys):
 
 def test_a_checkpoint_whose_weights_do_not_fit_its_model_is_a_one_line_error(tmp_path, capsys):
     hm = write_heatmap_store(tmp_path / "hm.h5", videos=5, frames=15, size=24)
-    model = build_model("tempose_net", num_keypoints=25, heatmap_size=(24, 24), map_context=2)
+    model = build_model("tempose_net", num_keypoints=25, heatmap_size=(24, 24), map_kernel=(3, 5, 5))
     meta = {"model_name": "tempose_net", "model_params": {}, "num_keypoints": 25, "window": 5,
             "heatmap_size": [24, 24], "keypoint_set": "climbalong", "decoder": "argmax", "stage": "pretrain"}
-    state = {f"model.{k}": v for k, v in model.state_dict().items()}  # built with a context branch…
+    state = {f"model.{k}": v for k, v in model.state_dict().items()}  # built with a 3-frame front end…
     torch.save({"tempose": meta, "state_dict": state}, tmp_path / "old.ckpt")  # …which its params do not ask for
     assert main(["evaluate", "--checkpoint", str(tmp_path / "old.ckpt"), "--data", str(hm)]) == 2
     err = capsys.readouterr().err.strip()
-    assert "old.ckpt" in err and "do not fit model 'tempose_net'" in err and "front.context.weight" in err
+    assert "old.ckpt" in err and "do not fit model 'tempose_net'" in err and "front.conv.weight" in err
     assert "\n" not in err

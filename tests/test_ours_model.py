@@ -22,11 +22,11 @@ NAMES = ["tempose_net", "tempose_net_causal"]
 def test_contract_size_and_receptive_field(name):
     model = build_model(name)
     assert (model.input_space, output_space(model), model.causal) == ("heatmaps", "coords", name.endswith("causal"))
-    # map front end 25·25·1·5·5+25; stem 7·64+64, keypoint embedding 64·25, 4 blocks × (LayerNorm 128
-    # + conv 64·64·3+64 + 1×1 64·64+64 + LayerNorm 128 + keypoint mixing 25·25+25), norm 128, head 64·2+2,
-    # smoothing kernel 15
-    by_hand = 15_650 + 512 + 1_600 + 4 * (128 + 12_352 + 4_160 + 128 + 650) + 128 + 130 + 15
-    assert param_count(model) == by_hand == 87_707
+    # map front end 25·25·1·5·5+25 and its context branch 25·25·1·5·5; stem 7·64+64, keypoint embedding
+    # 64·25, 4 blocks × (LayerNorm 128 + conv 64·64·3+64 + 1×1 64·64+64 + LayerNorm 128 + keypoint mixing
+    # 25·25+25), norm 128, head 64·2+2, smoothing kernel 15
+    by_hand = 15_650 + 15_625 + 512 + 1_600 + 4 * (128 + 12_352 + 4_160 + 128 + 650) + 128 + 130 + 15
+    assert param_count(model) == by_hand == 103_332
     assert param_count(model) <= 200_000
     assert model.receptive_field == 1 + 2 * (1 + 2 + 4 + 8) == 31
 
@@ -195,12 +195,24 @@ def test_the_front_ends_context_branch_starts_at_zero_and_reaches_d_pixels_per_t
     want[..., 8, 10 - 6] = 1.0  # each output reads the input 6 px to its right
     want[..., 8, 10] = 2.0
     assert torch.equal(front(x), want)
-    assert param_count(build_model("tempose_net", map_context=3)) == 87_707 + 15_625
+    assert param_count(build_model("tempose_net", map_context=0)) == 103_332 - 15_625
     torch.manual_seed(4)
     wide = MapFrontEnd(3, (3, 5, 3), causal=True, context=3)
     torch.nn.init.normal_(wide.context.weight)
     z = torch.rand(2, 3, 6, 13, 8)  # (B, K, T, H, W): sides that are not multiples of 3
     assert torch.allclose(wide._wide(z), wide.context(z), atol=1e-5)  # the sub-grid route = the dilated conv
+
+
+def test_checkpoints_from_before_the_context_branch_load_as_a_zero_branch():
+    torch.manual_seed(5)
+    old = build_model("tempose_net", num_keypoints=3, heatmap_size=(16, 16), map_context=0)
+    for p in old.parameters():
+        torch.nn.init.normal_(p, std=0.2)
+    new = build_model("tempose_net", num_keypoints=3, heatmap_size=(16, 16))  # the default has the branch
+    new.load_state_dict(old.state_dict())  # no front.context.weight in it
+    assert new.front.context is not None and not new.front.context.weight.any()
+    x = torch.rand(1, 6, 3, 16, 16)
+    assert torch.allclose(new(x), old(x))
 
 
 def test_map_loss_by_hand():
@@ -261,7 +273,7 @@ def test_pretrain_and_evaluate_through_the_cli(tmp_path):
     assert main(["pretrain", "--model", "tempose_net", "--data", str(kp), "--out", str(tmp_path / "run"),
                  "--max-epochs", "1", "--num-workers", "0", "--limit-windows", "8", "--batch-size", "4"]) == 0
     test = json.loads((tmp_path / "run" / "test.json").read_text())
-    assert test["model"]["parameters"] == 87_707
+    assert test["model"]["parameters"] == 103_332
     assert 0 <= test["test"]["model"]["pck"]["0.2"] <= 1 and test["test"]["model"]["accel_error_px"] >= 0
 
 

@@ -1,13 +1,13 @@
 """TemposeNet: heatmaps in, sub-pixel keypoint coordinates out, through a small temporal conv net.
 
 A light convolution over each frame's maps (the *map front end*, initialised to the identity) first
-reshapes the estimator's heatmaps with the other keypoints' maps nearby — it can make the right
-mode of a multi-modal map win. Each map is then reduced to a handful of numbers (position,
-confidence, spread), and the temporal network works on those: it mixes all keypoints of a frame
-(skeleton structure, left/right swaps) and looks along time with dilated 1-D convolutions, then
-adds a residual to the sub-pixel input position. Every frame of the window is denoised.
-``tempose_net_causal`` pads only on the past side, so frame t's output depends on frames ≤ t
-(latency 0 frames online).
+reshapes the estimator's heatmaps with the other keypoints' maps nearby (±2 pixels densely, ±6
+pixels on a grid 3 pixels apart) — it can make the right mode of a multi-modal map win. Each map
+is then reduced to a handful of numbers (position, confidence, spread), and the temporal network
+works on those: it mixes all keypoints of a frame (skeleton structure, left/right swaps) and looks
+along time with dilated 1-D convolutions, then adds a residual to the sub-pixel input position.
+Every frame of the window is denoised. ``tempose_net_causal`` pads only on the past side, so
+frame t's output depends on frames ≤ t (latency 0 frames online).
 """
 
 from __future__ import annotations
@@ -129,6 +129,12 @@ class MapFrontEnd(nn.Module):
         y = self.conv(z) if self.context is None else self.conv(z) + self._wide(z)
         return F.relu(y).transpose(1, 2)
 
+    def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs) -> None:
+        # a checkpoint from before the context branch existed computed what a zero branch computes
+        if self.context is not None:
+            state_dict.setdefault(f"{prefix}context.weight", torch.zeros_like(self.context.weight))
+        super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
+
     def _wide(self, z: torch.Tensor) -> torch.Tensor:
         """``self.context(z)`` computed as a dense convolution of each of the d×d interleaved
         sub-grids (pixels d apart): the same numbers, about 1.6× faster than a dilated convolution
@@ -190,8 +196,9 @@ class _Block(nn.Module):
 class TemposeNet(nn.Module):
     """Heatmaps ``(B, T, K, H, W)`` → keypoints ``(B, T, K, 2)`` (x, y heatmap pixels).
 
-    0. The :class:`MapFrontEnd` (``map_kernel``; an empty one, ``()``, leaves it out) reshapes
-       the maps; it starts as the identity, so the fast pretraining on synthetic maps, which only
+    0. The :class:`MapFrontEnd` (``map_kernel``, with a context branch of dilation
+       ``map_context``, 0 for none; an empty kernel, ``()``, leaves it out) reshapes the maps;
+       it starts as the identity, so the fast pretraining on synthetic maps, which only
        reads the maps' features, leaves it there and finetuning on an estimator's real maps
        teaches it.
     1. :func:`heatmap_features` turns each map into a sub-pixel position, a found flag, a
@@ -230,7 +237,7 @@ class TemposeNet(nn.Module):
         smooth_size: int = 15,
         smooth_sigma: float = 3.0,
         map_kernel: tuple[int, ...] = (1, 5, 5),
-        map_context: int = 0,
+        map_context: int = 3,
         map_weight: float = 0.02,
         map_lr: float = 1e-3,
     ) -> None:
