@@ -17,7 +17,8 @@ Protocol, leave-one-clip-out (3 folds): for each held-out clip,
 * classical filters are tuned on the two training clips (a small grid, best mean PCK) and run on
   image coordinates in heatmap-cell units (``tempose.estimators.refine``), so the grid of
   ``benchmarks/_common.py`` means the same as on Penn Action;
-* every model refines the held-out clip's two tracks (sliding windows, overlaps averaged).
+* every model refines the held-out clip's two tracks (sliding windows, overlaps averaged; a
+  causal model such as ``tempose_net_causal`` online, frame t from frames ≤ t: latency 0 frames).
 
 Scores, pooled over the 6 held-out tracks in image pixels: PCK@0.05/0.1/0.2 against heavy (torso
 of heavy's pose), 95 % intervals from a **block bootstrap over time** (blocks of ``--block``
@@ -210,8 +211,9 @@ def paired_gains(terms: dict[str, dict], ours: str, block: int) -> dict:
 
 
 def _refine(video: EstimatedVideo, model, learned: bool, window: int = 5) -> np.ndarray:
+    """A causal model (``model.causal``) is run online, as it is meant to: frame t from frames ≤ t."""
     return refine_video(video, model, window=window, model_heatmap_size=SIZE if learned else None,
-                        resample=learned).refined  # fmt: skip
+                        resample=learned, online=bool(getattr(model, "causal", False))).refined  # fmt: skip
 
 
 def predict(cache: Path, video: EstimatedVideo, model, learned: bool, window: int = 5) -> np.ndarray:
