@@ -144,7 +144,7 @@ def test_model_options_reach_the_filter(tmp_path, capsys):
     args = ["infer", str(video), "--model", "savgol", "--estimator", "precomputed", "--heatmaps", str(source),
             "--out", str(tmp_path / "k.json"), "--quiet"]  # fmt: skip
     assert main([*args, "--model-option", "window_size=4"]) == 2
-    assert "--model savgol: savgol needs an odd window_size" in capsys.readouterr().err
+    assert "error: model 'savgol': savgol needs an odd window_size" in capsys.readouterr().err
     assert main([*args, "--model-option", "window_size=3", "--model-option", "polyorder=1"]) == 0
 
 

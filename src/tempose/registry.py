@@ -16,6 +16,8 @@ from collections.abc import Callable, Iterator
 from importlib.metadata import entry_points
 from typing import Any
 
+from tempose.errors import InputError
+
 
 class RegistryError(KeyError):
     """An unknown or duplicate name; the message lists what is available."""
@@ -69,13 +71,13 @@ class Registry:
 
         Factories reject bad hyperparameters with ``ValueError``; that, and a keyword the factory
         does not take, become a :class:`RegistryError` naming the entry (a user's config error,
-        not a crash)."""
+        not a crash); an :class:`~tempose.errors.InputError` passes through as it is."""
         factory = self.get(name)
         try:
             return factory(**{k: v for k, v in kwargs.items() if v is not None})
         except (TypeError, ValueError) as exc:
-            if isinstance(exc, TypeError) and "keyword argument" not in str(exc):
-                raise
+            if isinstance(exc, InputError) or (isinstance(exc, TypeError) and "keyword argument" not in str(exc)):
+                raise  # already a user error with its own message, or a bug
             raise RegistryError(f"{self.concept} {name!r}: {exc}") from exc
 
     def available(self) -> list[str]:

@@ -81,11 +81,8 @@ def run(args: argparse.Namespace) -> int:
     if meta is None:
         from tempose.models import build_model
 
-        try:
-            model = build_model(args.model, num_keypoints=video.heatmaps.shape[1], window=args.window,
-                                heatmap_size=tuple(video.heatmaps.shape[-2:]), **parse_options(args.model_option))
-        except (TypeError, ValueError) as exc:
-            raise InputError(f"--model {args.model}: {exc}") from None  # fmt: skip
+        model = build_model(args.model, num_keypoints=video.heatmaps.shape[1], window=args.window,
+                            heatmap_size=tuple(video.heatmaps.shape[-2:]), **parse_options(args.model_option))
         if not is_filter(model):
             warnings.warn(f"--model {args.model} has trainable parameters: untrained weights", stacklevel=1)
         refiner_name, window = args.model, args.window
