@@ -20,7 +20,8 @@ from tempose.errors import InputError
 
 
 class RegistryError(KeyError):
-    """An unknown or duplicate name; the message lists what is available."""
+    """An unknown or duplicate name (the message lists what is available), or hyperparameters
+    an entry rejects (the message names the entry)."""
 
     def __str__(self) -> str:  # KeyError quotes its message; keep it readable
         return str(self.args[0])
