@@ -10,8 +10,8 @@ def register(subparsers) -> None:
         "demo",
         help="run the whole system end to end on built-in synthetic data (the README's main job)",
         description="generate synthetic climbers + a simulated estimator → pretrain → finetune → evaluate "
-        "models and classical filters against the identity → report. About 40 minutes on a 2-core CPU; "
-        "--quick (3DConv, DeciWatch and tempose_net, briefly) about 6 minutes.",
+        "models and classical filters against the identity → report. 40 minutes or more on a 2-core CPU; "
+        "--quick (3DConv, DeciWatch and tempose_net, briefly) about 10 minutes.",
     )
     p.add_argument("--out", default="tempose-demo", help="output folder (default ./tempose-demo)")
     p.add_argument("--quick", action="store_true", help="the short version (what CI runs)")
